@@ -1,0 +1,42 @@
+"""The OCR engine: the only place that decodes images and talks to Tesseract.
+
+Public interface (everything else in the package is an implementation detail):
+
+- ``load_image(data, *, max_pixels)`` decodes and normalises uploaded bytes to an
+  8-bit greyscale Pillow image, or raises an ``InvalidImage`` subclass.
+- ``recognise_letters(image, *, backend)`` returns a ``Recognition``: the letters
+  read, each with Tesseract's confidence.
+- ``get_engine(backend)`` returns the per-process engine (loaded once); ``check_engine``
+  raises ``EngineUnavailable`` when it cannot be loaded.
+"""
+
+from ocr_record.engine.errors import (
+    EngineError,
+    EngineUnavailable,
+    ImageTooLarge,
+    InvalidImage,
+    UnsupportedImageFormat,
+)
+from ocr_record.engine.images import SUPPORTED_FORMATS, load_image
+from ocr_record.engine.recognise import (
+    BACKENDS,
+    Recognition,
+    check_engine,
+    get_engine,
+    recognise_letters,
+)
+
+__all__ = [
+    "BACKENDS",
+    "SUPPORTED_FORMATS",
+    "EngineError",
+    "EngineUnavailable",
+    "ImageTooLarge",
+    "InvalidImage",
+    "Recognition",
+    "UnsupportedImageFormat",
+    "check_engine",
+    "get_engine",
+    "load_image",
+    "recognise_letters",
+]

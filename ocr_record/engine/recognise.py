@@ -1,0 +1,177 @@
+"""Reading letters with Tesseract in single-character mode (``--psm 10``).
+
+Two backends read the same way:
+
+- ``tesserocr`` (default): libtesseract in process. The model is loaded once per
+  thread and reused, so a small image costs milliseconds.
+- ``pytesseract``: runs the ``tesseract`` command per image. Slower, for platforms
+  without the tesserocr wheel.
+"""
+
+import logging
+import os
+import string
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Protocol
+
+from PIL import Image
+
+from ocr_record.engine.errors import EngineUnavailable
+
+logger = logging.getLogger(__name__)
+
+LETTERS: str = string.ascii_letters
+DEFAULT_LANGUAGE: str = "eng"
+SINGLE_CHAR_PSM: int = 10
+
+# Tesseract's OpenMP threads fight each other when several workers share the cores.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The letters read from one image, each with a confidence from 0 to 100."""
+
+    letters: list[str] = field(default_factory=list)
+    confidences: list[float] = field(default_factory=list)
+
+
+class Backend(Protocol):
+    name: str
+
+    def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
+        """Return (symbol, confidence) pairs Tesseract read in ``image``."""
+
+
+class TesserocrBackend:
+    """libtesseract through tesserocr: one loaded API object per thread."""
+
+    name = "tesserocr"
+
+    def __init__(self, *, tessdata: str | None = None, language: str = DEFAULT_LANGUAGE) -> None:
+        try:
+            import tesserocr
+        except ImportError as exc:  # pragma: no cover - depends on the platform
+            raise EngineUnavailable(f"tesserocr cannot be imported: {exc}") from exc
+        self._tesserocr = tesserocr
+        self._tessdata = tessdata or _default_tessdata(tesserocr)
+        self._language = language
+        self._local = threading.local()
+        self._api(SINGLE_CHAR_PSM)  # fail now, not on the first request
+
+    def _api(self, psm: int):
+        apis = self._local.__dict__.setdefault("apis", {})
+        if psm not in apis:
+            tesserocr = self._tesserocr
+            try:
+                api = tesserocr.PyTessBaseAPI(
+                    path=self._tessdata,
+                    lang=self._language,
+                    psm=psm,
+                    oem=tesserocr.OEM.DEFAULT,
+                )
+            except RuntimeError as exc:
+                raise EngineUnavailable(
+                    f"Tesseract cannot load language {self._language!r} "
+                    f"from {self._tessdata!r}: {exc}"
+                ) from exc
+            api.SetVariable("tessedit_char_whitelist", LETTERS)
+            apis[psm] = api
+        return apis[psm]
+
+    def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
+        api = self._api(psm)
+        api.SetImage(image)
+        api.Recognize()
+        symbols: list[tuple[str, float]] = []
+        iterator = api.GetIterator()
+        level = self._tesserocr.RIL.SYMBOL
+        if iterator is not None:
+            for symbol in self._tesserocr.iterate_level(iterator, level):
+                text = symbol.GetUTF8Text(level)
+                if text:
+                    symbols.append((text, symbol.Confidence(level)))
+        api.Clear()
+        return symbols
+
+
+class PytesseractBackend:
+    """The ``tesseract`` command, started once per image."""
+
+    name = "pytesseract"
+
+    def __init__(self, *, tessdata: str | None = None, language: str = DEFAULT_LANGUAGE) -> None:
+        import pytesseract
+
+        self._pytesseract = pytesseract
+        self._language = language
+        self._tessdata = tessdata
+        try:
+            self._version = pytesseract.get_tesseract_version()
+        except (pytesseract.TesseractNotFoundError, OSError) as exc:
+            raise EngineUnavailable(f"The tesseract command cannot be run: {exc}") from exc
+
+    def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
+        config = f"--psm {psm} -c tessedit_char_whitelist={LETTERS}"
+        if self._tessdata:
+            config += f' --tessdata-dir "{self._tessdata}"'
+        try:
+            text = self._pytesseract.image_to_string(image, lang=self._language, config=config)
+        except (self._pytesseract.TesseractError, OSError) as exc:
+            raise EngineUnavailable(f"Tesseract failed: {exc}") from exc
+        # The command line gives no per-symbol confidence; report it as unknown (-1).
+        return [(char, -1.0) for char in text if not char.isspace()]
+
+
+BACKENDS: dict[str, Callable[..., Backend]] = {
+    TesserocrBackend.name: TesserocrBackend,
+    PytesseractBackend.name: PytesseractBackend,
+}
+
+
+def _default_tessdata(tesserocr) -> str:
+    path, _languages = tesserocr.get_languages()
+    for candidate in (path, "/usr/share/tesseract-ocr/5/tessdata/"):
+        if candidate and os.path.exists(os.path.join(candidate, f"{DEFAULT_LANGUAGE}.traineddata")):
+            return candidate
+    return path
+
+
+_engine_lock = threading.Lock()
+
+
+@cache
+def _load(backend: str, tessdata: str | None) -> Backend:
+    try:
+        factory = BACKENDS[backend]
+    except KeyError as exc:
+        raise EngineUnavailable(
+            f"Unknown OCR backend {backend!r}; choose one of {', '.join(BACKENDS)}."
+        ) from exc
+    return factory(tessdata=tessdata)
+
+
+def get_engine(backend: str = TesserocrBackend.name, *, tessdata: str | None = None) -> Backend:
+    """The process's engine for ``backend``, loaded on first use."""
+    with _engine_lock:
+        return _load(backend, tessdata)
+
+
+def check_engine(backend: str = TesserocrBackend.name, *, tessdata: str | None = None) -> None:
+    """Raise ``EngineUnavailable`` when the engine cannot be loaded."""
+    get_engine(backend, tessdata=tessdata)
+
+
+def recognise_letters(
+    image: Image.Image,
+    *,
+    backend: str = TesserocrBackend.name,
+    tessdata: str | None = None,
+) -> Recognition:
+    """Read the letters A-Z a-z in a normalised greyscale image."""
+    engine = get_engine(backend, tessdata=tessdata)
+    pairs = [(char, conf) for text, conf in engine.read(image) for char in text if char in LETTERS]
+    return Recognition(letters=[c for c, _ in pairs], confidences=[conf for _, conf in pairs])
