@@ -173,5 +173,8 @@ def recognise_letters(
 ) -> Recognition:
     """Read the letters A-Z a-z in a normalised greyscale image."""
     engine = get_engine(backend, tessdata=tessdata)
+    darkest, lightest = image.getextrema()
+    if darkest == lightest:  # a flat image has no ink; Tesseract would guess anyway
+        return Recognition()
     pairs = [(char, conf) for text, conf in engine.read(image) for char in text if char in LETTERS]
     return Recognition(letters=[c for c, _ in pairs], confidences=[conf for _, conf in pairs])
