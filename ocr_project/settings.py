@@ -5,6 +5,7 @@ Every value that differs between machines comes from the environment (see
 safe; production values that must be secret have no default.
 """
 
+import json
 from pathlib import Path
 
 import environ
@@ -143,6 +144,35 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --- OCR engine --------------------------------------------------------------
 OCR_ENGINE_BACKEND = env.str("OCR_ENGINE_BACKEND", default="tesserocr")
 OCR_TESSDATA_DIR = env.str("OCR_TESSDATA_DIR", default="") or None
+
+# --- Admin review: stored images -----------------------------------------------
+
+
+def _env_json_object(name: str) -> dict:
+    """A JSON object variable (empty when unset); bad JSON fails at start."""
+    value = env.str(name, default="").strip()
+    try:
+        parsed = json.loads(value) if value else {}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object, got {value!r}.")
+    return parsed
+
+
+# Keep each uploaded image with its record so that reviewers can see it in the admin.
+OCR_STORE_IMAGES = _env_bool("OCR_STORE_IMAGES", True)
+# Images are written through Django's default storage: files under MEDIA_ROOT unless
+# OCR_MEDIA_STORAGE names another backend (e.g. storages.backends.s3.S3Storage from
+# django-storages) with its options as JSON in OCR_MEDIA_STORAGE_OPTIONS. They are
+# never served publicly: the admin shows them to staff (the file names are the MD5s
+# that the API lists).
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "media/"
+STORAGES["default"] = {
+    "BACKEND": env.str("OCR_MEDIA_STORAGE", default="django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": _env_json_object("OCR_MEDIA_STORAGE_OPTIONS"),
+}
 
 # --- REST framework and OpenAPI ------------------------------------------------
 REST_FRAMEWORK = {

@@ -7,4 +7,4 @@ class OcrRecordConfig(AppConfig):
     verbose_name = "OCR 解析记录"
 
     def ready(self) -> None:
-        from ocr_record import checks  # noqa: F401 - registers the system checks
+        from ocr_record import checks, signals  # noqa: F401 - registers checks and signals

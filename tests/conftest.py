@@ -65,3 +65,10 @@ def post_image(api_client: APIClient) -> Callable:
         return api_client.post(PARSE_LETTER_URL, {"image": upload}, format="multipart")
 
     return post
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> Path:
+    """Stored images go to a folder of the test's own, never the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
