@@ -72,3 +72,27 @@ def media_root(settings, tmp_path) -> Path:
     """Stored images go to a folder of the test's own, never the project's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def record_of(text_png) -> Callable:
+    """A record made by the upload code path from drawn text: ``record_of("Hello")``.
+
+    Returns ``(record, image bytes)``.
+    """
+    from ocr_record.services import parse_letters
+
+    def make(text: str, **draw_args):
+        data = text_png(text, **draw_args)
+        return parse_letters(data=data), data
+
+    return make
+
+
+@pytest.fixture
+def static_without_manifest(settings) -> None:
+    """Admin pages find their static files without ``collectstatic`` having run."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
