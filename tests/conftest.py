@@ -96,3 +96,28 @@ def static_without_manifest(settings) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
+_saved_artifacts: list[Path] = []
+
+
+@pytest.fixture
+def artifact_path() -> Callable[[str], Path]:
+    """A path under ``test-artifacts/`` (git-ignored); listed at the end of the run."""
+
+    def path(name: str) -> Path:
+        ARTIFACTS_DIR.mkdir(exist_ok=True)
+        target = ARTIFACTS_DIR / name
+        _saved_artifacts.append(target)
+        return target
+
+    return path
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    saved = [path for path in _saved_artifacts if path.exists()]
+    if saved:
+        terminalreporter.write_sep("-", "test artifacts")
+        for path in saved:
+            terminalreporter.write_line(str(path))
