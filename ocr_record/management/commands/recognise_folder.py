@@ -38,7 +38,7 @@ class Command(BaseCommand):
 
         new = known = 0
         failed: list[str] = []
-        progress = tqdm(files, unit="image", file=self.stderr, dynamic_ncols=True)
+        progress = tqdm(files, unit="image", file=_Unended(self.stderr), dynamic_ncols=True)
         for file in progress:
             progress.set_postfix_str(file.name, refresh=False)
             try:
@@ -53,7 +53,7 @@ class Command(BaseCommand):
             new += created
             known += not created
             if options["show_letters"]:
-                progress.write(f"{file}\t{''.join(record.content)}", file=self.stdout, end="")
+                progress.write(f"{file}\t{''.join(record.content)}", file=_Unended(self.stdout))
         progress.close()
 
         for line in failed:
@@ -81,3 +81,20 @@ class Command(BaseCommand):
 
 class _TooLarge(Exception):
     pass
+
+
+class _Unended:
+    """A command's output stream without the new line Django adds to every write,
+    so that the progress bar redraws in place."""
+
+    def __init__(self, wrapper) -> None:
+        self._wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self._wrapper.write(text, ending="")
+
+    def flush(self) -> None:
+        self._wrapper.flush()
+
+    def isatty(self) -> bool:
+        return self._wrapper.isatty()
