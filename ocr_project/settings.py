@@ -168,7 +168,6 @@ OCR_STORE_IMAGES = _env_bool("OCR_STORE_IMAGES", True)
 # never served publicly: the admin shows them to staff (the file names are the MD5s
 # that the API lists).
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
-MEDIA_URL = "media/"
 STORAGES["default"] = {
     "BACKEND": env.str("OCR_MEDIA_STORAGE", default="django.core.files.storage.FileSystemStorage"),
     "OPTIONS": _env_json_object("OCR_MEDIA_STORAGE_OPTIONS"),

@@ -1,6 +1,10 @@
 """Uploaded images are kept with their records; the API's records do not change."""
 
 import hashlib
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.files.storage import default_storage, storages
@@ -147,3 +151,40 @@ def test_the_schema_components_are_unchanged(api_client):
         "content",
     }
     assert set(components["OcrParseLetterResSer"]["properties"]) == {"content"}
+
+
+@pytest.mark.parametrize("value", ["{bad", "[1, 2]"])
+def test_bad_storage_options_stop_the_start_naming_the_variable(value):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ocr_project.settings_test",
+        "OCR_MEDIA_STORAGE_OPTIONS": value,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "OCR_MEDIA_STORAGE_OPTIONS must be a JSON object" in result.stderr
+
+
+def test_storage_options_reach_the_backend(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ocr_project.settings_test",
+        "OCR_MEDIA_STORAGE_OPTIONS": json.dumps({"location": str(tmp_path / "elsewhere")}),
+    }
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.files.storage import default_storage\n"
+        "print(default_storage.location)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.strip() == str(tmp_path / "elsewhere")
