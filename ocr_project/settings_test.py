@@ -12,3 +12,9 @@ from ocr_project.settings import *  # noqa: F403
 
 # Hashing admin passwords at full strength only slows the tests down.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests serve static files straight from the apps (no collectstatic run, so no manifest).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
