@@ -89,15 +89,6 @@ def record_of(text_png) -> Callable:
     return make
 
 
-@pytest.fixture
-def static_without_manifest(settings) -> None:
-    """Admin pages find their static files without ``collectstatic`` having run."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
 _saved_artifacts: list[Path] = []
 

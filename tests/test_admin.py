@@ -15,7 +15,7 @@ from ocr_record import dataset
 from ocr_record.models import OcrRecord
 from tests.conftest import draw_text, encode
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("static_without_manifest")]
+pytestmark = pytest.mark.django_db
 
 LIST = "/admin/ocr_record/ocrrecord/"
 

@@ -28,7 +28,6 @@ pytestmark = [
         "(apt-get install chromium chromium-driver, or scripts/setup --dev)",
     ),
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("static_without_manifest"),
 ]
 
 PASSWORD = "correct horse battery staple"  # a throwaway test user
