@@ -167,10 +167,16 @@ class Run:
         print(f"drawing {new_count} new and {self.args.repeat_pool} repeated images ...")
         new_images = [draw_word(rng) for _ in range(new_count)]
         repeated = [draw_word(rng) for _ in range(self.args.repeat_pool)]
+        stored = []
         for data in repeated:  # store them first: from now on they are repeats
-            status, body = self.target.upload(data)
-            if status != 200:
-                raise SystemExit(f"warm-up upload failed: {status} {body[:200]!r}")
+            status, _ = self.target.upload(data)
+            if status == 200:
+                stored.append(data)
+            else:
+                print(f"warm-up upload failed, image left out of the pool: {status}")
+        if not stored:
+            raise SystemExit("no repeated image could be stored")
+        repeated = stored
         if self.args.gunicorn_pid:
             self.rss_samples.append((0, worker_rss_kib(self.args.gunicorn_pid)))
         # Each client takes new images from its own list, so none is sent twice.
