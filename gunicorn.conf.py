@@ -30,9 +30,6 @@ keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "100"))
 
-# Only read the headers of an upload that big into memory (Django enforces body limits).
-limit_request_line = 8190
-
 # One line per request on stdout: client, request line, status, bytes and time in ms.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
