@@ -93,8 +93,10 @@ def cases() -> list[tuple[str, str]]:
         ("search md5 fragment (8 chars)", f"search={middle_md5[8:16]}"),
         ("search letters (5 chars)", "search=QuICk"),
         ("search letters (3 chars)", "search=Hel"),
+        ("search md5 fragment (3 chars)", "search=abc"),
         # Trigrams need 3 characters: a shorter term is a scan of the whole table.
         ("search letters (2 chars)", "search=Qu"),
+        ("search (1 char)", "search=a"),
         ("ordering=id", "ordering=id"),
         ("ordering=-id", "ordering=-id"),
         ("ordering=created_at", "ordering=created_at"),
