@@ -17,7 +17,7 @@ def engine_content_from_content(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ocr_record', '0001_initial'),
+        ('ocr_record', '0002_list_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,1 @@
+"""Benchmarks and load scripts (not part of the test suite)."""
