@@ -1,8 +1,17 @@
-"""Maps engine and upload errors to HTTP responses, in one place."""
+"""Maps engine, upload and infrastructure errors to HTTP responses, in one place.
 
+Every error body is ``{"detail": ..., "code": ...}`` (or DRF's field-error dict). The
+details of an outage (paths, driver messages) are logged, never sent to the client.
+"""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
+from ocr_record.deadline import RecognitionTimeout
 from ocr_record.engine import (
     EngineError,
     EngineUnavailable,
@@ -11,6 +20,8 @@ from ocr_record.engine import (
     UnsupportedImageFormat,
 )
 
+logger = logging.getLogger(__name__)
+
 
 class UploadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -18,29 +29,85 @@ class UploadTooLarge(exceptions.APIException):
     default_code = "upload_too_large"
 
 
-# Most specific first: the first matching class decides.
-ENGINE_ERROR_RESPONSES: list[tuple[type[EngineError], int, str]] = [
-    (ImageTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "image_too_large"),
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is unavailable; try again later."
+    default_code = "service_unavailable"
+
+
+ENGINE_UNAVAILABLE_MESSAGE = "The OCR engine is unavailable; try again later."
+DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; try again later."
+# Seconds a client should wait before retrying a 503.
+RETRY_AFTER_SECONDS = 30
+
+# Most specific first: the first matching class decides. ``None`` as the message means
+# the exception's own text, which the engine writes for the client.
+ERROR_RESPONSES: list[tuple[type[Exception], int, str, str | None]] = [
+    (ImageTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "image_too_large", None),
     (
         UnsupportedImageFormat,
         status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
         "unsupported_image_format",
+        None,
     ),
-    (InvalidImage, status.HTTP_400_BAD_REQUEST, "invalid_image"),
-    (EngineUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE, "ocr_unavailable"),
+    (InvalidImage, status.HTTP_400_BAD_REQUEST, "invalid_image", None),
+    (RecognitionTimeout, status.HTTP_503_SERVICE_UNAVAILABLE, "ocr_timeout", None),
+    (
+        EngineUnavailable,
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "ocr_unavailable",
+        ENGINE_UNAVAILABLE_MESSAGE,
+    ),
+    (
+        EngineError,
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "ocr_unavailable",
+        ENGINE_UNAVAILABLE_MESSAGE,
+    ),
+    (
+        OperationalError,
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "database_unavailable",
+        DATABASE_UNAVAILABLE_MESSAGE,
+    ),
+    (
+        InterfaceError,
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "database_unavailable",
+        DATABASE_UNAVAILABLE_MESSAGE,
+    ),
 ]
 
 
-def api_exception_handler(exc, context):
-    """DRF's handler, plus engine errors as ``{"detail": ..., "code": ...}``."""
-    for error_class, status_code, code in ENGINE_ERROR_RESPONSES:
+def _as_api_exception(exc: Exception) -> Exception:
+    for error_class, status_code, code, public_message in ERROR_RESPONSES:
         if isinstance(exc, error_class):
-            exc = exceptions.APIException(detail=str(exc), code=code)
-            exc.status_code = status_code
-            break
+            if public_message is not None:
+                logger.error("%s: %s", code, exc, exc_info=exc)
+            api_exc = exceptions.APIException(detail=public_message or str(exc), code=code)
+            api_exc.status_code = status_code
+            return api_exc
+    return exc
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, plus engine and database errors as ``{"detail": ..., "code": ...}``."""
+    exc = _as_api_exception(exc)
     response = exception_handler(exc, context)
-    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else None
+    if response is None:
+        return None
+    if isinstance(response.data, dict) and "detail" in response.data:
+        detail = response.data["detail"]
         if isinstance(detail, exceptions.ErrorDetail):
             response.data["code"] = detail.code
+    if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def server_error(request, *args, **kwargs) -> JsonResponse:
+    """handler500: an unexpected error answers JSON without a trace; the log has it."""
+    return JsonResponse(
+        {"detail": "Server error; it was logged.", "code": "server_error"},
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )

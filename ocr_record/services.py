@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from ocr_record.engine import load_image, recognise_letters
+from ocr_record.deadline import recognise_letters
+from ocr_record.engine import load_image
 from ocr_record.models import OcrRecord
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,10 @@ def parse_letters(*, data: bytes, image_md5: str | None = None) -> OcrRecord:
 
     image = load_image(data, max_pixels=settings.OCR_MAX_IMAGE_PIXELS)
     recognition = recognise_letters(
-        image, backend=settings.OCR_ENGINE_BACKEND, tessdata=settings.OCR_TESSDATA_DIR
+        image,
+        backend=settings.OCR_ENGINE_BACKEND,
+        tessdata=settings.OCR_TESSDATA_DIR,
+        timeout=settings.OCR_TIMEOUT_SECONDS,
     )
     try:
         with transaction.atomic():
