@@ -19,3 +19,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
 ]
+
+# Unexpected errors answer JSON with no stack trace or settings (debug off).
+handler500 = "ocr_record.exceptions.server_error"
