@@ -169,6 +169,8 @@ OCR_TESSDATA_DIR = env.str("OCR_TESSDATA_DIR", default="") or None
 OCR_TIMEOUT_SECONDS = _env_float("OCR_TIMEOUT_SECONDS", 20.0)
 if OCR_TIMEOUT_SECONDS <= 0:
     raise ImproperlyConfigured("OCR_TIMEOUT_SECONDS must be a positive number of seconds.")
+# The function the recognition process calls to read letters (tests swap in faulty ones).
+OCR_RECOGNISER = "ocr_record.engine.recognise_letters"
 # Uploads per client to parse_letter, as DRF rates ("30/minute", "1000/day"); "off" for none.
 OCR_PARSE_LETTER_RATE = _env_rate("OCR_PARSE_LETTER_RATE", "60/minute")
 # Proxies in front of the service that append to X-Forwarded-For (0: use the peer address).

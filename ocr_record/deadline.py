@@ -14,8 +14,10 @@ import importlib
 import logging
 import multiprocessing
 import os
+import select
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -27,8 +29,6 @@ from ocr_record.engine import EngineError, EngineUnavailable, Recognition
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_RECOGNISER = "ocr_record.engine.recognise_letters"
-
 
 class RecognitionTimeout(EngineError):
     """Reading the image took longer than the configured limit."""
@@ -38,8 +38,36 @@ class EngineCrashed(EngineUnavailable):
     """The recognition process died (a crash in Tesseract, out of memory, killed)."""
 
 
-def _serve(conn: Connection, recogniser_path: str, backend: str, tessdata: str | None) -> None:
+def _exit_with(worker_pid: int) -> None:
+    """Exit as soon as the web worker that owns this process is gone (killed, say), even
+    in the middle of a recognition: nothing is left running for nobody."""
+
+    def watch() -> None:
+        try:
+            handle = os.pidfd_open(worker_pid)
+        except (AttributeError, OSError):  # pragma: no cover - old kernel or not Linux
+            while os.getppid() != 1 and _alive(worker_pid):
+                time.sleep(1)
+        else:
+            select.select([handle], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ocr-watch-worker", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:  # pragma: no cover - fallback only
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _serve(
+    conn: Connection, worker_pid: int, recogniser_path: str, backend: str, tessdata: str | None
+) -> None:
     """The child's loop: read images from ``conn``, answer with letters or an error."""
+    _exit_with(worker_pid)
     module_name, _, function_name = recogniser_path.rpartition(".")
     recognise: Callable[..., Recognition] = getattr(
         importlib.import_module(module_name), function_name
@@ -72,7 +100,7 @@ class _RecognitionProcess:
         context = multiprocessing.get_context("forkserver")
         self.conn, child_conn = context.Pipe()
         self.process = context.Process(
-            target=_serve, args=(child_conn, *key), name="ocr-recognition", daemon=True
+            target=_serve, args=(child_conn, os.getpid(), *key), name="ocr-recognition", daemon=True
         )
         self.process.start()
         child_conn.close()
@@ -108,7 +136,7 @@ def recognise_letters(
 ) -> Recognition:
     """Read the letters in ``image`` in this thread's recognition process, or raise
     ``RecognitionTimeout`` after ``timeout`` seconds; engine errors are re-raised here."""
-    key = (getattr(settings, "OCR_RECOGNISER", DEFAULT_RECOGNISER), backend, tessdata)
+    key = (settings.OCR_RECOGNISER, backend, tessdata)
     worker: _RecognitionProcess | None = getattr(_local, "worker", None)
     if worker is not None and (worker.key != key or not worker.process.is_alive()):
         worker.stop()
