@@ -10,6 +10,7 @@ and replaced on the next request; the web worker itself never blocks or crashes.
 The child imports only the engine (no Django, no database connection).
 """
 
+import contextlib
 import importlib
 import logging
 import multiprocessing
@@ -25,9 +26,15 @@ from typing import Any
 from django.conf import settings
 from PIL import Image
 
-from ocr_record.engine import EngineError, EngineUnavailable, Recognition
+from ocr_record.engine import EngineError, EngineUnavailable, Recognition, check_engine
 
 logger = logging.getLogger(__name__)
+
+
+# Seconds a new recognition process may take to start and load the engine; the time
+# limit of a request starts after that.
+STARTUP_SECONDS = 120.0
+READY = "ready"
 
 
 class RecognitionTimeout(EngineError):
@@ -78,6 +85,11 @@ def _serve(
     empty = tempfile.mkdtemp(prefix="ocr-recognition-")
     os.chdir(empty)
     os.rmdir(empty)  # stays the working folder, empty, and leaves nothing behind
+    # Load the engine before the first deadline starts; a failure is reported to each
+    # request that needs the engine.
+    with contextlib.suppress(EngineError):
+        check_engine(backend, tessdata=tessdata)
+    conn.send(READY)
     while True:
         try:
             mode, size, pixels = conn.recv()
@@ -104,6 +116,13 @@ class _RecognitionProcess:
         )
         self.process.start()
         child_conn.close()
+        try:
+            ready = self.conn.poll(STARTUP_SECONDS) and self.conn.recv() == READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.stop()
+            raise EngineCrashed("The recognition process did not start.")
 
     def recognise(self, image: Image.Image, timeout: float) -> Recognition:
         try:
