@@ -20,5 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# Unexpected errors answer JSON with no stack trace or settings (debug off).
+# Errors outside the API views answer JSON under /api/; never a stack trace or settings.
+handler400 = "ocr_record.exceptions.bad_request"
+handler403 = "ocr_record.exceptions.permission_denied"
+handler404 = "ocr_record.exceptions.page_not_found"
 handler500 = "ocr_record.exceptions.server_error"

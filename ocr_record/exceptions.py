@@ -8,6 +8,7 @@ import logging
 
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -105,9 +106,39 @@ def api_exception_handler(exc, context):
     return response
 
 
-def server_error(request, *args, **kwargs) -> JsonResponse:
-    """handler500: an unexpected error answers JSON without a trace; the log has it."""
-    return JsonResponse(
-        {"detail": "Server error; it was logged.", "code": "server_error"},
-        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+def _json_for_api(request, status_code: int, detail: str, code: str, page_view, *args):
+    """Errors Django answers outside the views (no route, bad host, a crash) as our JSON
+    under /api/, and as Django's plain pages elsewhere (admin). Never a stack trace."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": detail, "code": code}, status=status_code)
+    return page_view(request, *args)
+
+
+def bad_request(request, exception=None):
+    return _json_for_api(
+        request, 400, "Bad request.", "bad_request", defaults.bad_request, exception
+    )
+
+
+def permission_denied(request, exception=None):
+    return _json_for_api(
+        request,
+        403,
+        "You do not have permission to perform this action.",
+        "permission_denied",
+        defaults.permission_denied,
+        exception,
+    )
+
+
+def page_not_found(request, exception=None):
+    return _json_for_api(
+        request, 404, "Not found.", "not_found", defaults.page_not_found, exception
+    )
+
+
+def server_error(request):
+    """handler500: an unexpected error answers without a trace; the log has it."""
+    return _json_for_api(
+        request, 500, "Server error; it was logged.", "server_error", defaults.server_error
     )

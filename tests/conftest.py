@@ -1,5 +1,6 @@
 """Shared fixtures: an API client and images drawn with real fonts."""
 
+import contextlib
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -100,6 +101,22 @@ class CountingStream:
         return line
 
 
+@contextlib.contextmanager
+def keep_test_database_connection():
+    """Like Django's test client: a request through the bare WSGI handler must not close
+    the connection that holds the test's transaction (PostgreSQL)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
 def call_wsgi(
     body: bytes,
     *,
@@ -138,12 +155,13 @@ def call_wsgi(
     def start_response(status, headers, exc_info=None):
         started["status"], started["headers"] = status, headers
 
-    response = WSGIHandler()(environ, start_response)
-    try:
-        content = b"".join(response)
-    finally:
-        if hasattr(response, "close"):
-            response.close()
+    with keep_test_database_connection():
+        response = WSGIHandler()(environ, start_response)
+        try:
+            content = b"".join(response)
+        finally:
+            if hasattr(response, "close"):
+                response.close()
     return WsgiResult(started["status"], started["headers"], content, stream.bytes_read)
 
 
