@@ -34,7 +34,9 @@ class HasApiKeyWhenRequired(permissions.BasePermission):
     message = f"This API needs the {API_KEY_HEADER} header."
 
     def has_permission(self, request, view) -> bool:
-        return not settings.OCR_API_KEY or request.auth == "api-key"
+        if not settings.OCR_API_KEY or request.auth == "api-key":
+            return True
+        raise exceptions.NotAuthenticated(self.message)
 
 
 class ParseLetterThrottle(throttling.SimpleRateThrottle):
