@@ -30,12 +30,6 @@ class UploadTooLarge(exceptions.APIException):
     default_code = "upload_too_large"
 
 
-class ServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The service is unavailable; try again later."
-    default_code = "service_unavailable"
-
-
 ENGINE_UNAVAILABLE_MESSAGE = "The OCR engine is unavailable; try again later."
 DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; try again later."
 # Seconds a client should wait before retrying a 503.

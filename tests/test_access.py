@@ -81,6 +81,28 @@ def test_behind_a_proxy_clients_are_told_apart_by_x_forwarded_for():
     assert upload(proxy, "C", HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
 
 
+def test_a_shared_cache_for_several_workers_is_one_variable():
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import ocr_project.settings as s; print(s.CACHES['default'])"],
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SECRET_KEY": "x" * 50,
+            "CACHE_URL": "filecache:///var/tmp/django-ocr-cache",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert "'BACKEND': 'django.core.cache.backends.filebased.FileBasedCache'" in result.stdout
+    assert "'LOCATION': '/var/tmp/django-ocr-cache'" in result.stdout
+
+
 @pytest.mark.parametrize("value", ["fast", "10/fortnight", "-1/minute"])
 def test_a_bad_rate_stops_the_start(value):
     import os
