@@ -7,7 +7,7 @@ stays loaded there, one per thread as before) and waits at most
 ``OCR_TIMEOUT_SECONDS``. A process that runs over the limit, crashes or dies is killed
 and replaced on the next request; the web worker itself never blocks or crashes.
 
-The child imports only the engine (no Django, no database connection).
+The child uses only the engine: no Django settings, no database connection.
 """
 
 import contextlib
@@ -82,6 +82,7 @@ def _serve(
     # Without a tessdata path, tesserocr looks for languages under the working folder,
     # recursively: in a checkout with a virtualenv that takes many seconds. An empty
     # folder makes it fall back to the installed data at once.
+    tessdata = os.path.abspath(tessdata) + os.sep if tessdata else None
     empty = tempfile.mkdtemp(prefix="ocr-recognition-")
     os.chdir(empty)
     os.rmdir(empty)  # stays the working folder, empty, and leaves nothing behind

@@ -214,7 +214,6 @@ def _post(url: str, data: bytes):
     return requests.post(url, files={"image": ("a.png", data, "image/png")}, timeout=60)
 
 
-@pytest.mark.django_db(transaction=False)
 def test_a_worker_killed_during_a_request_stores_nothing_and_is_replaced(tmp_path):
     database = tmp_path / "db.sqlite3"
     marker = tmp_path / "recognising"
