@@ -91,7 +91,13 @@ def api_exception_handler(exc, context):
     response = exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(response.data, dict) and "detail" in response.data:
+    if isinstance(response.data, list):
+        # A ValidationError not tied to a field (the search filter refusing a NUL
+        # character): one message like every other error.
+        messages = [str(message) for message in response.data]
+        code = getattr(response.data[0], "code", "invalid") if response.data else "invalid"
+        response.data = {"detail": " ".join(messages) or "Invalid input.", "code": code}
+    elif isinstance(response.data, dict) and "detail" in response.data:
         detail = response.data["detail"]
         if isinstance(detail, exceptions.ErrorDetail):
             response.data["code"] = detail.code

@@ -323,3 +323,22 @@ def test_error_bodies_are_json_even_for_unknown_paths(api_client):
 
     assert response.status_code == 404
     assert json.loads(response.content)["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        (
+            "search=%00",
+            {"detail": "Null characters are not allowed.", "code": "null_characters_not_allowed"},
+        ),
+        ("id=%00", {"id": ["Enter a number."]}),
+        ("created_at__gte=%00", {"created_at__gte": ["Enter a valid date/time."]}),
+        ("page=%00", {"detail": "Invalid page.", "code": "not_found"}),
+    ],
+)
+def test_bad_list_parameters_answer_4xx_json(api_client, query, body):
+    response = api_client.get(f"{LIST_URL}?{query}")
+
+    assert 400 <= response.status_code < 500
+    assert response.json() == body

@@ -224,9 +224,11 @@ def test_a_worker_killed_during_a_request_stores_nothing_and_is_replaced(tmp_pat
         "OCR_FAULT_MARKER": str(marker),
         "PYTHONPATH": str(REPO),
     }
+    # Started in tmp_path: without OCR_TESSDATA_DIR, the engine check at start searches
+    # the working folder for language data, which in a checkout with .venv takes long.
     subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=REPO,
+        [sys.executable, str(REPO / "manage.py"), "migrate", "--no-input", "-v", "0"],
+        cwd=tmp_path,
         env=env,
         check=True,
         timeout=120,
@@ -242,7 +244,7 @@ def test_a_worker_killed_during_a_request_stores_nothing_and_is_replaced(tmp_pat
             "--timeout=120",
             "ocr_project.wsgi",
         ],
-        cwd=REPO,
+        cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

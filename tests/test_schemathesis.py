@@ -23,7 +23,7 @@ from tests.conftest import keep_test_database_connection
 load_all_checks()
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
-EXAMPLES_PER_OPERATION = 60
+EXAMPLES_PER_OPERATION = 100
 
 
 @pytest.fixture(autouse=True)
