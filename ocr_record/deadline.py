@@ -99,7 +99,7 @@ def _serve(
         try:
             image = Image.frombytes(mode, size, pixels)
             recognition = recognise(image, backend=backend, tessdata=tessdata)
-            reply: tuple[str, Any] = ("ok", (recognition.letters, recognition.confidences))
+            reply: tuple[str, Any] = ("ok", recognition)
         except EngineError as exc:
             reply = ("error", exc)
         except Exception as exc:
@@ -139,8 +139,7 @@ class _RecognitionProcess:
             ) from exc
         if status == "error":
             raise payload
-        letters, confidences = payload
-        return Recognition(letters=letters, confidences=confidences)
+        return payload
 
     def stop(self) -> None:
         self.process.kill()
