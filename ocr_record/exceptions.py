@@ -6,6 +6,8 @@ details of an outage (paths, driver messages) are logged, never sent to the clie
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.views import defaults
@@ -114,10 +116,30 @@ def _json_for_api(request, status_code: int, detail: str, code: str, page_view, 
     return page_view(request, *args)
 
 
+def _bad_request_message(exception) -> tuple[str, str]:
+    """Django's own refusals of a request body, said plainly (never a bad host's name)."""
+    if isinstance(exception, RequestDataTooBig):
+        return (
+            f"The form fields are larger than the limit of "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
+            "request_too_large",
+        )
+    if isinstance(exception, TooManyFieldsSent):
+        return (
+            f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields.",
+            "too_many_fields",
+        )
+    if isinstance(exception, TooManyFilesSent):
+        return (
+            f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files.",
+            "too_many_files",
+        )
+    return "Bad request.", "bad_request"
+
+
 def bad_request(request, exception=None):
-    return _json_for_api(
-        request, 400, "Bad request.", "bad_request", defaults.bad_request, exception
-    )
+    detail, code = _bad_request_message(exception)
+    return _json_for_api(request, 400, detail, code, defaults.bad_request, exception)
 
 
 def permission_denied(request, exception=None):

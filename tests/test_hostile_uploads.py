@@ -492,3 +492,41 @@ def test_mutated_images_decode_or_are_refused_as_invalid():
             assert image.mode == "L", index
             outcomes["decoded"] += 1
     assert outcomes["decoded"] and outcomes["refused"]  # both paths were exercised
+
+
+_IMAGE_PART = (
+    b'Content-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png',
+    encode(draw_text("A")),
+)
+
+
+@pytest.mark.parametrize(
+    ("parts", "body"),
+    [
+        (
+            [(f'Content-Disposition: form-data; name="f{i}"'.encode(), b"x") for i in range(1001)],
+            {"detail": "The form has more than 1000 fields.", "code": "too_many_fields"},
+        ),
+        (
+            [(b'Content-Disposition: form-data; name="note"', b"x" * 3_000_000)],
+            {
+                "detail": "The form fields are larger than the limit of 2621440 bytes.",
+                "code": "request_too_large",
+            },
+        ),
+        (
+            [
+                (f'Content-Disposition: form-data; name="f{i}"; filename="{i}.png"'.encode(), b"x")
+                for i in range(101)
+            ],
+            {"detail": "The form has more than 100 files.", "code": "too_many_files"},
+        ),
+    ],
+    ids=["1001 fields", "a 3 MB text field", "101 files"],
+)
+def test_a_form_over_djangos_limits_is_refused_with_a_message(parts, body):
+    result = call_wsgi(multipart([*parts, _IMAGE_PART]), content_type=MULTIPART_TYPE)
+
+    assert result.status_code == 400
+    assert result.json() == body
+    assert OcrRecord.objects.count() == 0
