@@ -12,7 +12,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
     OMP_THREAD_LIMIT=1 \
     GUNICORN_BIND=0.0.0.0:8000 \
-    DATABASE_URL=sqlite:////data/db.sqlite3
+    DATABASE_URL=sqlite:////data/db.sqlite3 \
+    DJANGO_MEDIA_ROOT=/data/media
 
 # Tesseract with the English model; the tesserocr wheel brings its own libtesseract.
 RUN apt-get update \
@@ -34,8 +35,8 @@ RUN DJANGO_SECRET_KEY=build-only-placeholder python manage.py collectstatic --no
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin ocr \
     && mkdir -p /data && chown ocr /data
 
-# Only /data is writable by the service: the default SQLite database when DATABASE_URL
-# does not point to a server (docker-compose.yml uses PostgreSQL).
+# Only /data is writable by the service: the stored images (/data/media) and the
+# default SQLite database when DATABASE_URL does not point to a server.
 USER ocr
 VOLUME ["/data"]
 EXPOSE 8000

@@ -38,6 +38,26 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, got {value!r}.")
 
 
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(env.str(name, default=str(default)))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, got {env.str(name)!r}.") from exc
+
+
+def _env_rate(name: str, default: str) -> str | None:
+    """A DRF throttle rate like "60/minute"; "off" (or "none", "0") turns it off."""
+    value = env.str(name, default=default).strip().lower()
+    if value in ("", "off", "none", "0"):
+        return None
+    number, _, period = value.partition("/")
+    if not number.isdigit() or int(number) < 1 or period[:1] not in ("s", "m", "h", "d"):
+        raise ImproperlyConfigured(
+            f'{name} must be a rate like "60/minute" or "off", got {value!r}.'
+        )
+    return value
+
+
 DEBUG = _env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
@@ -175,6 +195,37 @@ STORAGES["default"] = {
     "OPTIONS": _env_json_object("OCR_MEDIA_STORAGE_OPTIONS"),
 }
 
+# --- Limits and security (README: "Limits and security settings") ------------------
+# Seconds one recognition may take; a slower one is stopped and answered 503.
+OCR_TIMEOUT_SECONDS = _env_float("OCR_TIMEOUT_SECONDS", 20.0)
+if OCR_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured("OCR_TIMEOUT_SECONDS must be a positive number of seconds.")
+# The function the recognition process calls to read letters (tests swap in faulty ones).
+OCR_RECOGNISER = "ocr_record.engine.recognise_letters"
+# Uploads per client to parse_letter, as DRF rates ("30/minute", "1000/day"); "off" for none.
+OCR_PARSE_LETTER_RATE = _env_rate("OCR_PARSE_LETTER_RATE", "60/minute")
+# Proxies in front of the service that append to X-Forwarded-For (0: use the peer address).
+OCR_NUM_PROXIES = _env_int("OCR_NUM_PROXIES", 0)
+# When set, every /api/ocr_record/ request needs the header "X-API-Key: <key>".
+OCR_API_KEY = env.str("OCR_API_KEY", default="")
+# Throttle counters live in the cache: with several workers or hosts, point CACHE_URL
+# at a shared cache (filecache:///var/tmp/django-ocr-cache on one host, redis://... ).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# HTTPS: TLS ends at a proxy that sets X-Forwarded-Proto; plain HTTP is redirected.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = _env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+SECURE_HSTS_SECONDS = _env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = _env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
 # --- REST framework and OpenAPI ------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "ocr_record.schema.ContractAutoSchema",
@@ -186,10 +237,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "ocr_record.pagination.OcrRecordPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["ocr_record.security.HasApiKeyWhenRequired"],
     "EXCEPTION_HANDLER": "ocr_record.exceptions.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["ocr_record.security.ApiKeyAuthentication"],
+    "NUM_PROXIES": OCR_NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -18,3 +18,8 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# The suite talks plain HTTP to the app and uploads far more often than a client may;
+# tests of HTTPS and throttling switch these back on.
+SECURE_SSL_REDIRECT = False
+OCR_PARSE_LETTER_RATE = None

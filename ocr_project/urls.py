@@ -19,3 +19,9 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
 ]
+
+# Errors outside the API views answer JSON under /api/; never a stack trace or settings.
+handler400 = "ocr_record.exceptions.bad_request"
+handler403 = "ocr_record.exceptions.permission_denied"
+handler404 = "ocr_record.exceptions.page_not_found"
+handler500 = "ocr_record.exceptions.server_error"

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import MultiPartParser
 
 from ocr_record.exceptions import UploadTooLarge
@@ -29,6 +30,7 @@ class UploadSizeLimitHandler(FileUploadHandler):
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)
         self.received = 0
+        self.incomplete = True
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
@@ -37,7 +39,16 @@ class UploadSizeLimitHandler(FileUploadHandler):
         return raw_data
 
     def file_complete(self, file_size: int) -> None:
+        self.incomplete = False
         return None
+
+    def upload_complete(self) -> None:
+        # Django drops a file part cut off by the end of the body; say so instead.
+        if getattr(self, "incomplete", False):
+            raise ParseError(
+                "The upload ended before the file was complete; the body is shorter "
+                "than its declared length or was cut off."
+            )
 
 
 class ImageUploadParser(MultiPartParser):

@@ -13,7 +13,8 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
 from ocr_record import stored_images
-from ocr_record.engine import Recognition, load_image, recognise_letters
+from ocr_record.deadline import recognise_letters
+from ocr_record.engine import Recognition, load_image
 from ocr_record.models import OcrRecord
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,10 @@ def recognise_record(record: OcrRecord, data: bytes) -> OcrRecord:
     """
     image = load_image(data, max_pixels=settings.OCR_MAX_IMAGE_PIXELS)
     recognition = recognise_letters(
-        image, backend=settings.OCR_ENGINE_BACKEND, tessdata=settings.OCR_TESSDATA_DIR
+        image,
+        backend=settings.OCR_ENGINE_BACKEND,
+        tessdata=settings.OCR_TESSDATA_DIR,
+        timeout=settings.OCR_TIMEOUT_SECONDS,
     )
     record.engine_content = list(recognition.letters)
     record.confidence = engine_confidence(recognition)

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from ocr_record.filters import OcrRecordFilter
 from ocr_record.models import OcrRecord
 from ocr_record.parsers import ImageUploadParser
+from ocr_record.security import ParseLetterThrottle
 from ocr_record.serializers import (
     OcrParseLetterReqSer,
     OcrParseLetterResSer,
@@ -91,6 +92,7 @@ class OcrRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         detail=False,
         methods=["post"],
         parser_classes=[ImageUploadParser],
+        throttle_classes=[ParseLetterThrottle],
         filter_backends=[],
         pagination_class=None,
     )

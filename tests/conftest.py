@@ -1,5 +1,6 @@
 """Shared fixtures: an API client and images drawn with real fonts."""
 
+import contextlib
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -112,3 +113,138 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_sep("-", "test artifacts")
         for path in saved:
             terminalreporter.write_line(str(path))
+
+
+class WsgiResult:
+    """What a raw WSGI call answered, and how much of the body the app read."""
+
+    def __init__(self, status: str, headers: list, body: bytes, bytes_read: int) -> None:
+        self.status_code = int(status.split(" ", 1)[0])
+        self.headers = dict(headers)
+        self.content = body
+        self.bytes_read = bytes_read
+
+    def json(self):
+        import json
+
+        return json.loads(self.content)
+
+
+class CountingStream:
+    """A request body that counts what is read and ends early like a closed socket."""
+
+    def __init__(self, data: bytes) -> None:
+        self._stream = io.BytesIO(data)
+        self.bytes_read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size if size is not None and size >= 0 else -1)
+        self.bytes_read += len(chunk)
+        return chunk
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self._stream.readline(size)
+        self.bytes_read += len(line)
+        return line
+
+
+@contextlib.contextmanager
+def keep_test_database_connection():
+    """Like Django's test client: a request through the bare WSGI handler must not close
+    the connection that holds the test's transaction (PostgreSQL)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def call_wsgi(
+    body: bytes,
+    *,
+    content_type: str,
+    content_length: int | None = None,
+    path: str = PARSE_LETTER_URL,
+    method: str = "POST",
+    extra: dict | None = None,
+) -> WsgiResult:
+    """Send ``body`` straight to the WSGI application, as a server would."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    stream = CountingStream(body)
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(len(body) if content_length is None else content_length),
+        "wsgi.input": stream,
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+        **(extra or {}),
+    }
+    started = {}
+
+    def start_response(status, headers, exc_info=None):
+        started["status"], started["headers"] = status, headers
+
+    with keep_test_database_connection():
+        response = WSGIHandler()(environ, start_response)
+        try:
+            content = b"".join(response)
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+    return WsgiResult(started["status"], started["headers"], content, stream.bytes_read)
+
+
+def multipart(parts: list[tuple[bytes, bytes]], boundary: bytes = b"----ocrtestboundary") -> bytes:
+    """A multipart body from (part headers, part body) pairs, built byte by byte."""
+    out = b""
+    for headers, content in parts:
+        out += b"--" + boundary + b"\r\n" + headers + b"\r\n\r\n" + content + b"\r\n"
+    return out + b"--" + boundary + b"--\r\n"
+
+
+MULTIPART_TYPE = "multipart/form-data; boundary=----ocrtestboundary"
+
+
+@pytest.fixture
+def bomb_png() -> Callable[[int, int], bytes]:
+    """A small, valid-looking PNG whose header declares ``width`` x ``height`` pixels."""
+    import struct
+    import zlib
+
+    def make(width: int, height: int) -> bytes:
+        def chunk(kind: bytes, data: bytes) -> bytes:
+            return (
+                struct.pack(">I", len(data))
+                + kind
+                + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+            )
+
+        header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+        pixels = zlib.compress(b"\0" * 4096)
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", header)
+            + chunk(b"IDAT", pixels)
+            + chunk(b"IEND", b"")
+        )
+
+    return make

@@ -122,6 +122,11 @@ def server(tmp_path_factory):
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "serve-test-secret-key-" + uuid.uuid4().hex,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        # Plain HTTP on loopback, as docker-compose.yml runs it without a TLS proxy.
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_COOKIES": "false",
+        "DJANGO_SECURE_HSTS_SECONDS": "0",
+        "DJANGO_MEDIA_ROOT": str(tmp_dir / "media"),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         # Enough workers to race each other on the same new image.
         "GUNICORN_WORKERS": "4",

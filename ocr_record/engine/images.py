@@ -11,7 +11,7 @@ import logging
 import warnings
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from ocr_record.engine.errors import ImageTooLarge, InvalidImage, UnsupportedImageFormat
 
@@ -40,8 +40,12 @@ def load_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Im
         image.load()
         image = ImageOps.exif_transpose(image)
         return _to_greyscale(image)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        logger.info("Could not decode image: %s", exc)
+    except InvalidImage:
+        raise
+    except Exception as exc:
+        # Truncated data (OSError), bad structures (SyntaxError, ValueError, struct.error,
+        # IndexError...) and broken EXIF all mean the same to the client.
+        logger.info("Could not decode image: %r", exc)
         raise InvalidImage("The image is truncated or corrupt and cannot be read.") from exc
 
 
@@ -53,7 +57,8 @@ def _open(data: bytes, *, max_pixels: int) -> Image.Image:
             image = Image.open(io.BytesIO(data))
         except Image.DecompressionBombError as exc:
             raise ImageTooLarge(_too_large_message(max_pixels)) from exc
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        except Exception as exc:  # UnidentifiedImageError, OSError, SyntaxError, ValueError...
+            logger.info("Could not identify image: %r", exc)
             raise InvalidImage(
                 "The file is not an image that can be read. "
                 f"Send one of: {', '.join(_public_formats())}."
