@@ -203,7 +203,7 @@ if OCR_TIMEOUT_SECONDS <= 0:
 # The function the recognition process calls to read letters (tests swap in faulty ones).
 OCR_RECOGNISER = "ocr_record.engine.recognise_letters"
 # Uploads per client to parse_letter, as DRF rates ("30/minute", "1000/day"); "off" for none.
-OCR_PARSE_LETTER_RATE = _env_rate("OCR_PARSE_LETTER_RATE", "60/minute")
+OCR_PARSE_LETTER_RATE = _env_rate("OCR_PARSE_LETTER_RATE", "600/minute")
 # Proxies in front of the service that append to X-Forwarded-For (0: use the peer address).
 OCR_NUM_PROXIES = _env_int("OCR_NUM_PROXIES", 0)
 # When set, every /api/ocr_record/ request needs the header "X-API-Key: <key>".

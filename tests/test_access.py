@@ -39,7 +39,7 @@ def upload(client: APIClient, text: str, **extra):
 
 
 def test_throttling_is_on_in_production_and_off_in_the_test_settings(settings):
-    assert production.OCR_PARSE_LETTER_RATE == "60/minute"
+    assert production.OCR_PARSE_LETTER_RATE == "600/minute"
     assert settings.OCR_PARSE_LETTER_RATE is None
 
 
