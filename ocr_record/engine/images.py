@@ -18,7 +18,15 @@ from ocr_record.engine.errors import ImageTooLarge, InvalidImage, UnsupportedIma
 logger = logging.getLogger(__name__)
 
 # Pillow format names we accept ("MPO" is what Pillow calls many camera JPEGs).
-SUPPORTED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP", "TIFF")
+SUPPORTED_FORMATS: tuple[str, ...] = (
+    "PNG",
+    "JPEG",
+    "MPO",
+    "GIF",
+    "BMP",
+    "WEBP",
+    "TIFF",
+)
 DEFAULT_MAX_PIXELS: int = 25_000_000
 
 
@@ -34,7 +42,9 @@ def load_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Im
         return _to_greyscale(image)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         logger.info("Could not decode image: %s", exc)
-        raise InvalidImage("The image is truncated or corrupt and cannot be read.") from exc
+        raise InvalidImage(
+            "The image is truncated or corrupt and cannot be read."
+        ) from exc
 
 
 def _open(data: bytes, *, max_pixels: int) -> Image.Image:

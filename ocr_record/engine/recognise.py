@@ -42,7 +42,9 @@ class Recognition:
 class Backend(Protocol):
     name: str
 
-    def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
+    def read(
+        self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM
+    ) -> list[tuple[str, float]]:
         """Return (symbol, confidence) pairs Tesseract read in ``image``."""
 
 
@@ -51,7 +53,9 @@ class TesserocrBackend:
 
     name = "tesserocr"
 
-    def __init__(self, *, tessdata: str | None = None, language: str = DEFAULT_LANGUAGE) -> None:
+    def __init__(
+        self, *, tessdata: str | None = None, language: str = DEFAULT_LANGUAGE
+    ) -> None:
         try:
             import tesserocr
         except ImportError as exc:  # pragma: no cover - depends on the platform
@@ -82,7 +86,9 @@ class TesserocrBackend:
             apis[psm] = api
         return apis[psm]
 
-    def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
+    def read(
+        self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM
+    ) -> list[tuple[str, float]]:
         api = self._api(psm)
         api.SetImage(image)
         api.Recognize()
@@ -91,7 +97,10 @@ class TesserocrBackend:
         level = self._tesserocr.RIL.SYMBOL
         if iterator is not None:
             for symbol in self._tesserocr.iterate_level(iterator, level):
-                text = symbol.GetUTF8Text(level)
+                try:
+                    text = symbol.GetUTF8Text(level)
+                except RuntimeError:  # an empty result: nothing was read
+                    continue
                 if text:
                     symbols.append((text, symbol.Confidence(level)))
         api.Clear()
@@ -103,7 +112,9 @@ class PytesseractBackend:
 
     name = "pytesseract"
 
-    def __init__(self, *, tessdata: str | None = None, language: str = DEFAULT_LANGUAGE) -> None:
+    def __init__(
+        self, *, tessdata: str | None = None, language: str = DEFAULT_LANGUAGE
+    ) -> None:
         import pytesseract
 
         self._pytesseract = pytesseract
@@ -112,14 +123,20 @@ class PytesseractBackend:
         try:
             self._version = pytesseract.get_tesseract_version()
         except (pytesseract.TesseractNotFoundError, OSError) as exc:
-            raise EngineUnavailable(f"The tesseract command cannot be run: {exc}") from exc
+            raise EngineUnavailable(
+                f"The tesseract command cannot be run: {exc}"
+            ) from exc
 
-    def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
+    def read(
+        self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM
+    ) -> list[tuple[str, float]]:
         config = f"--psm {psm} -c tessedit_char_whitelist={LETTERS}"
         if self._tessdata:
             config += f' --tessdata-dir "{self._tessdata}"'
         try:
-            text = self._pytesseract.image_to_string(image, lang=self._language, config=config)
+            text = self._pytesseract.image_to_string(
+                image, lang=self._language, config=config
+            )
         except (self._pytesseract.TesseractError, OSError) as exc:
             raise EngineUnavailable(f"Tesseract failed: {exc}") from exc
         # The command line gives no per-symbol confidence; report it as unknown (-1).
@@ -135,7 +152,9 @@ BACKENDS: dict[str, Callable[..., Backend]] = {
 def _default_tessdata(tesserocr) -> str:
     path, _languages = tesserocr.get_languages()
     for candidate in (path, "/usr/share/tesseract-ocr/5/tessdata/"):
-        if candidate and os.path.exists(os.path.join(candidate, f"{DEFAULT_LANGUAGE}.traineddata")):
+        if candidate and os.path.exists(
+            os.path.join(candidate, f"{DEFAULT_LANGUAGE}.traineddata")
+        ):
             return candidate
     return path
 
@@ -154,13 +173,17 @@ def _load(backend: str, tessdata: str | None) -> Backend:
     return factory(tessdata=tessdata)
 
 
-def get_engine(backend: str = TesserocrBackend.name, *, tessdata: str | None = None) -> Backend:
+def get_engine(
+    backend: str = TesserocrBackend.name, *, tessdata: str | None = None
+) -> Backend:
     """The process's engine for ``backend``, loaded on first use."""
     with _engine_lock:
         return _load(backend, tessdata)
 
 
-def check_engine(backend: str = TesserocrBackend.name, *, tessdata: str | None = None) -> None:
+def check_engine(
+    backend: str = TesserocrBackend.name, *, tessdata: str | None = None
+) -> None:
     """Raise ``EngineUnavailable`` when the engine cannot be loaded."""
     get_engine(backend, tessdata=tessdata)
 
@@ -173,5 +196,12 @@ def recognise_letters(
 ) -> Recognition:
     """Read the letters A-Z a-z in a normalised greyscale image."""
     engine = get_engine(backend, tessdata=tessdata)
-    pairs = [(char, conf) for text, conf in engine.read(image) for char in text if char in LETTERS]
-    return Recognition(letters=[c for c, _ in pairs], confidences=[conf for _, conf in pairs])
+    pairs = [
+        (char, conf)
+        for text, conf in engine.read(image)
+        for char in text
+        if char in LETTERS
+    ]
+    return Recognition(
+        letters=[c for c, _ in pairs], confidences=[conf for _, conf in pairs]
+    )

@@ -1,0 +1,1 @@
+"""Benchmark for the recognition engine: a deterministic labelled image set and a runner."""
