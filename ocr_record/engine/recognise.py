@@ -8,10 +8,12 @@ Two backends read the same way:
   without the tesserocr wheel.
 """
 
+import hashlib
 import logging
 import os
 import string
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -20,6 +22,7 @@ from typing import Protocol
 from PIL import Image
 
 from ocr_record.engine.errors import EngineUnavailable
+from ocr_record.engine.pipeline import Reader
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +188,24 @@ def check_engine(
     backend: str = TesserocrBackend.name, *, tessdata: str | None = None
 ) -> None:
     """Raise ``EngineUnavailable`` when the engine cannot be loaded."""
-    get_engine(backend, tessdata=tessdata)
+    _reader(backend, tessdata)
+
+
+@cache
+def _reader(backend: str, tessdata: str | None) -> Reader:
+    return Reader(get_engine(backend, tessdata=tessdata))
+
+
+# Answers for images already seen, keyed by a digest of their pixels: a repeated image
+# is answered without OCR. Bounded so memory stays flat in a long-running worker.
+RESULT_CACHE_SIZE: int = 2048
+_results: OrderedDict[tuple, Recognition] = OrderedDict()
+_results_lock = threading.Lock()
+
+
+def _cache_key(image: Image.Image, backend: str, tessdata: str | None) -> tuple:
+    digest = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest()
+    return (backend, tessdata, image.mode, image.size, digest)
 
 
 def recognise_letters(
@@ -193,15 +213,24 @@ def recognise_letters(
     *,
     backend: str = TesserocrBackend.name,
     tessdata: str | None = None,
+    use_cache: bool = True,
 ) -> Recognition:
-    """Read the letters A-Z a-z in a normalised greyscale image."""
-    engine = get_engine(backend, tessdata=tessdata)
-    pairs = [
-        (char, conf)
-        for text, conf in engine.read(image)
-        for char in text
-        if char in LETTERS
-    ]
-    return Recognition(
-        letters=[c for c, _ in pairs], confidences=[conf for _, conf in pairs]
-    )
+    """Read the letters A-Z a-z in a normalised greyscale image (see ``pipeline``)."""
+    reader = _reader(backend, tessdata)
+    key = _cache_key(image, backend, tessdata) if use_cache else None
+    if key is not None:
+        with _results_lock:
+            if key in _results:
+                _results.move_to_end(key)
+                cached = _results[key]
+                return Recognition(list(cached.letters), list(cached.confidences))
+    if image.mode != "L":
+        image = image.convert("L")
+    letters, confidences = reader.read(image)
+    result = Recognition(letters=letters, confidences=confidences)
+    if key is not None:
+        with _results_lock:
+            _results[key] = result
+            while len(_results) > RESULT_CACHE_SIZE:
+                _results.popitem(last=False)
+    return Recognition(list(letters), list(confidences))

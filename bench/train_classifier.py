@@ -1,0 +1,225 @@
+"""Train the engine's glyph classifier and write ``ocr_record/engine/data/glyphs.npz``.
+
+    python -m bench.train_classifier
+
+Deterministic (fixed seeds, single-threaded BLAS recommended): letters are rendered
+only in DejaVu and Noto fonts (the ``tune`` families, never the holdout ones), with
+random size, colour and degradation, then cut out by the engine's own ``ink_map`` and
+``segment`` so the classifier sees glyphs exactly as the engine will. Needs
+scikit-learn (a development requirement; the engine itself only needs numpy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import logging
+import random
+import time
+
+import numpy as np
+
+from bench.generate import DEGRADATIONS, LETTERS, _style, random_text, render
+from ocr_record.engine.classify import CLASSES, JUNK, MODEL_PATH, features, glyph_ink
+from ocr_record.engine.images import load_image
+from ocr_record.engine.preprocess import ink_map
+from ocr_record.engine.segment import Glyph, _merge, segment
+
+logger = logging.getLogger(__name__)
+
+SEED: int = 7
+# Only DejaVu and Noto (fonts-noto-core) Latin faces: the holdout families stay unseen.
+TRAIN_FONTS: tuple[str, ...] = tuple(
+    sorted(
+        [
+            f
+            for f in glob.glob("/usr/share/fonts/truetype/dejavu/DejaVu*.ttf")
+            if "MathTeX" not in f and "ExtraLight" not in f
+        ]
+        + glob.glob("/usr/share/fonts/truetype/noto/NotoSans-*.ttf")
+        + glob.glob("/usr/share/fonts/truetype/noto/NotoSerif-*.ttf")
+        + glob.glob("/usr/share/fonts/truetype/noto/NotoSansDisplay-*.ttf")
+        + glob.glob("/usr/share/fonts/truetype/noto/NotoSerifDisplay-*.ttf")
+    )
+)
+HEIGHTS: tuple[int, ...] = (12, 14, 16, 18, 20, 24, 28, 32, 40, 48, 64, 90)
+
+
+def _degradations(rng: random.Random) -> tuple[str, ...]:
+    roll = rng.random()
+    if roll < 0.45:
+        return ()
+    return tuple(sorted(rng.sample(DEGRADATIONS, 1 if roll < 0.85 else 2)))
+
+
+def _glyphs(data: bytes) -> tuple[np.ndarray, list[Glyph]] | None:
+    ink = ink_map(load_image(data))
+    if ink is None:
+        return None
+    return ink.ink, segment(ink.mask)
+
+
+def _main_glyph(glyphs: list[Glyph]) -> Glyph:
+    """For a lone letter: its largest piece plus any piece stacked on it."""
+    glyphs = sorted(glyphs, key=lambda g: g.mask.sum(), reverse=True)
+    main = glyphs[0]
+    for other in glyphs[1:]:
+        shared = min(main.x1, other.x1) - max(main.x0, other.x0)
+        if shared >= 0.3 * min(main.width, other.width):
+            main = _merge(main, other)
+    return main
+
+
+def build(copies: int, strings: int, pairs: int) -> tuple[np.ndarray, np.ndarray]:
+    rows: list[np.ndarray] = []
+    labels: list[int] = []
+    rng = random.Random(SEED)
+
+    def add(data: bytes, text: str) -> None:
+        found = _glyphs(data)
+        if found is None or not found[1]:
+            return
+        ink, glyphs = found
+        letters = text.replace(" ", "")
+        if len(letters) == 1 or text == JUNK:
+            main = _main_glyph(glyphs)
+            rows.append(features(glyph_ink(ink, main)))
+            labels.append(CLASSES.index(letters if len(letters) == 1 else JUNK))
+        elif len(glyphs) == len(letters):
+            for glyph, letter in zip(glyphs, letters, strict=True):
+                rows.append(features(glyph_ink(ink, glyph)))
+                labels.append(CLASSES.index(letter))
+
+    for font in TRAIN_FONTS:
+        for letter in LETTERS:
+            for _ in range(copies):
+                height = rng.choice(HEIGHTS)
+                style = _style(rng)
+                fmt = (
+                    "PNG"
+                    if style == "transparent"
+                    else rng.choice(("PNG", "JPEG", "WEBP"))
+                )
+                data = render(
+                    letter,
+                    font,
+                    height,
+                    rng=rng,
+                    style=style,
+                    fmt=fmt,
+                    degradations=_degradations(rng),
+                )
+                add(data, letter)
+    # Strings: letters cut out of a line, where the segmenter found one glyph per letter.
+    for _ in range(strings):
+        font = rng.choice(TRAIN_FONTS)
+        text = random_text(rng)
+        data = render(
+            text,
+            font,
+            rng.choice(HEIGHTS),
+            rng=rng,
+            style=_style(rng),
+            fmt="PNG",
+            degradations=_degradations(rng),
+        )
+        add(data, text)
+    # Junk: two letters squeezed together (what the segmenter finds when letters touch).
+    for _ in range(pairs):
+        font = rng.choice(TRAIN_FONTS)
+        pair = rng.choice(LETTERS) + rng.choice(LETTERS)
+        data = _squeezed(pair, font, rng.choice(HEIGHTS), rng)
+        found = _glyphs(data)
+        if found is None or len(found[1]) != 1:
+            continue  # not touching after all
+        ink, glyphs = found
+        rows.append(features(glyph_ink(ink, glyphs[0])))
+        labels.append(CLASSES.index(JUNK))
+    return np.stack(rows), np.array(labels)
+
+
+def _squeezed(pair: str, font_path: str, height: int, rng: random.Random) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from bench.generate import _cap_ratio, _font
+
+    font = _font(font_path, max(6, round(height / _cap_ratio(font_path))))
+    first = font.getbbox(pair[0])
+    second = font.getbbox(pair[1])
+    overlap = rng.uniform(0.0, 0.25) * height
+    width = first[2] - first[0] + second[2] - second[0] + 2 * height
+    image = Image.new("L", (int(width), int(height * 2.5)), 255)
+    draw = ImageDraw.Draw(image)
+    x = height // 2
+    draw.text((x - first[0], height // 2), pair[0], font=font, fill=0)
+    x += first[2] - first[0] - overlap
+    draw.text((x - second[0], height // 2), pair[1], font=font, fill=0)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def train(rows: np.ndarray, labels: np.ndarray, hidden: int) -> dict[str, np.ndarray]:
+    from sklearn.neural_network import MLPClassifier
+
+    mean = rows.mean(axis=0)
+    scale = rows.std(axis=0) + 1e-3
+    model = MLPClassifier(
+        hidden_layer_sizes=(hidden,),
+        alpha=1e-4,
+        batch_size=256,
+        learning_rate_init=1e-3,
+        max_iter=60,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=8,
+        random_state=SEED,
+    )
+    model.fit((rows - mean) / scale, labels)
+    logger.warning("validation accuracy %.4f", model.best_validation_score_)
+    # sklearn's classes_ are the sorted label indices; reorder the output layer to CLASSES.
+    w2 = np.zeros((hidden, len(CLASSES)), dtype=np.float32)
+    b2 = np.full(len(CLASSES), -30.0, dtype=np.float32)
+    for column, class_index in enumerate(model.classes_):
+        w2[:, class_index] = model.coefs_[1][:, column]
+        b2[class_index] = model.intercepts_[1][column]
+    return {
+        "mean": mean.astype(np.float32),
+        "scale": scale.astype(np.float32),
+        "w1": model.coefs_[0].astype(np.float32),
+        "b1": model.intercepts_[0].astype(np.float32),
+        "w2": w2,
+        "b2": b2,
+        "classes": np.array(CLASSES),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--copies", type=int, default=8, help="renderings per letter and font"
+    )
+    parser.add_argument("--strings", type=int, default=3000)
+    parser.add_argument("--pairs", type=int, default=3000)
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--out", default=str(MODEL_PATH))
+    args = parser.parse_args()
+    start = time.perf_counter()
+    rows, labels = build(args.copies, args.strings, args.pairs)
+    print(
+        f"{len(rows)} glyphs from {len(TRAIN_FONTS)} fonts in {time.perf_counter() - start:.0f}s"
+    )
+    arrays = train(rows, labels, args.hidden)
+    # float16 halves the file; the classifier's answers do not change measurably.
+    arrays = {
+        k: (v.astype(np.float16) if v.dtype == np.float32 else v)
+        for k, v in arrays.items()
+    }
+    np.savez_compressed(args.out, **arrays)
+    print(f"wrote {args.out} in {time.perf_counter() - start:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

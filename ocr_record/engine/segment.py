@@ -1,0 +1,160 @@
+"""Cutting an ink map into glyphs, one letter each, in reading order.
+
+Connected components are the starting point. Components are then grouped and
+filtered so that each group is one letter:
+
+- specks (tiny components far from any letter) are dropped;
+- a component stacked above or below another with most of its width inside the
+  other's (the dot of ``i``/``j``, a glyph broken by a faint stroke) joins it;
+- a group much wider than a letter can be (touching glyphs) is cut later by the
+  recogniser, which tries the ink valleys here and keeps the cut the classifier
+  is surer about (see ``split_candidates``).
+"""
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+logger = logging.getLogger(__name__)
+
+# A component smaller than this fraction of the largest one is a speck unless it
+# is stacked on a letter (the dot of i/j is about 3-6 % of a letter's area).
+SPECK_AREA: float = 0.012
+DOT_AREA: float = 0.25
+# Share of the narrower width two stacked components must share to be one glyph.
+STACK_OVERLAP: float = 0.5
+# Components shorter than this fraction of the line height and not stacked on a
+# letter are noise (a letter is never that small next to its neighbours).
+MIN_HEIGHT: float = 0.22
+EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+
+
+@dataclass
+class Glyph:
+    """One letter candidate: bounding box (x0, y0, x1, y1 exclusive) and its own ink."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    mask: np.ndarray  # bool, shape (y1 - y0, x1 - x0): pixels of this glyph only
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+
+def _merge(a: Glyph, b: Glyph) -> Glyph:
+    x0, y0 = min(a.x0, b.x0), min(a.y0, b.y0)
+    x1, y1 = max(a.x1, b.x1), max(a.y1, b.y1)
+    mask = np.zeros((y1 - y0, x1 - x0), dtype=bool)
+    for g in (a, b):
+        mask[g.y0 - y0 : g.y1 - y0, g.x0 - x0 : g.x1 - x0] |= g.mask
+    return Glyph(x0, y0, x1, y1, mask)
+
+
+def _x_overlap(a: Glyph, b: Glyph) -> float:
+    shared = min(a.x1, b.x1) - max(a.x0, b.x0)
+    return shared / max(1, min(a.width, b.width))
+
+
+def _y_overlap(a: Glyph, b: Glyph) -> float:
+    shared = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return shared / max(1, min(a.height, b.height))
+
+
+def components(mask: np.ndarray) -> list[Glyph]:
+    labels, count = ndimage.label(mask, structure=EIGHT_CONNECTED)
+    glyphs = []
+    for index, box in enumerate(ndimage.find_objects(labels), start=1):
+        if box is None:
+            continue
+        ys, xs = box
+        glyphs.append(Glyph(xs.start, ys.start, xs.stop, ys.stop, labels[box] == index))
+    return glyphs
+
+
+def segment(mask: np.ndarray) -> list[Glyph]:
+    """Glyphs of ``mask`` from left to right (an empty list when there is no letter)."""
+    parts = components(mask)
+    if not parts:
+        return []
+    areas = np.array([p.mask.sum() for p in parts], dtype=np.float64)
+    biggest = float(areas.max())
+    keep = [p for p, a in zip(parts, areas, strict=True) if a >= SPECK_AREA * biggest]
+    keep.sort(key=lambda g: g.mask.sum(), reverse=True)
+    # Largest first: every smaller piece is offered to the letters already accepted.
+    glyphs: list[Glyph] = []
+    line_height = max(p.height for p in keep)
+    for part in keep:
+        host = None
+        for index, glyph in enumerate(glyphs):
+            stacked = (
+                _x_overlap(part, glyph) >= STACK_OVERLAP
+                and _y_overlap(part, glyph) <= 0.2
+            )
+            inside = (
+                _x_overlap(part, glyph) >= 0.9
+                and part.mask.sum() < DOT_AREA * glyph.mask.sum()
+            )
+            if stacked or inside:
+                gap = max(glyph.y0 - part.y1, part.y0 - glyph.y1, 0)
+                if gap <= 0.6 * line_height:
+                    host = index
+                    break
+        if host is not None:
+            glyphs[host] = _merge(glyphs[host], part)
+        elif part.height >= MIN_HEIGHT * line_height:
+            glyphs.append(part)
+    glyphs = [g for g in glyphs if g.height >= 0.3 * max(x.height for x in glyphs)]
+    glyphs.sort(key=lambda g: (g.x0 + g.x1) / 2)
+    return glyphs
+
+
+def split_candidates(glyph: Glyph, *, max_cuts: int = 3) -> list[int]:
+    """Columns (inside the glyph) where touching letters most likely meet."""
+    if glyph.width < 6:
+        return []
+    profile = glyph.mask.sum(axis=0).astype(np.float64)
+    low, high = int(glyph.width * 0.2), int(glyph.width * 0.8)
+    if high - low < 2:
+        return []
+    window = profile[low:high]
+    order = np.argsort(window, kind="stable")
+    cuts: list[int] = []
+    for offset in order:
+        column = low + int(offset)
+        if all(abs(column - c) > glyph.width * 0.1 for c in cuts):
+            cuts.append(column)
+        if len(cuts) == max_cuts:
+            break
+    return cuts
+
+
+def cut(glyph: Glyph, column: int) -> tuple[Glyph, Glyph] | None:
+    """Split ``glyph`` at ``column``; None when one side has no ink."""
+    left_mask, right_mask = glyph.mask[:, :column], glyph.mask[:, column:]
+    halves = []
+    for sub, x0 in ((left_mask, glyph.x0), (right_mask, glyph.x0 + column)):
+        rows = np.flatnonzero(sub.any(axis=1))
+        cols = np.flatnonzero(sub.any(axis=0))
+        if rows.size == 0:
+            return None
+        top, bottom = int(rows[0]), int(rows[-1]) + 1
+        first, last = int(cols[0]), int(cols[-1]) + 1
+        halves.append(
+            Glyph(
+                x0 + first,
+                glyph.y0 + top,
+                x0 + last,
+                glyph.y0 + bottom,
+                sub[top:bottom, first:last],
+            )
+        )
+    return halves[0], halves[1]
