@@ -116,7 +116,7 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
 def _cap_ratio(path: str) -> float:
     """Cap height / font size for ``path``, so text heights mean the same in every font."""
     font = _font(path, 200)
-    left, top, right, bottom = font.getbbox("H")
+    _left, top, _right, bottom = font.getbbox("H")
     return (bottom - top) / 200
 
 

@@ -89,7 +89,7 @@ def ink_map(image: Image.Image) -> InkMap | None:
     # Hysteresis: faint pixels count as ink when they touch strong ink, so the hairlines
     # of high-contrast serif faces do not break letters into pieces.
     weak = ink > threshold * WEAK_INK
-    labels, count = ndimage.label(weak, structure=np.ones((3, 3), dtype=bool))
+    labels, _count = ndimage.label(weak, structure=np.ones((3, 3), dtype=bool))
     strong_labels = np.unique(labels[ink > threshold])
     mask = np.isin(labels, strong_labels[strong_labels > 0])
     if not mask.any():

@@ -70,7 +70,7 @@ def _y_overlap(a: Glyph, b: Glyph) -> float:
 
 
 def components(mask: np.ndarray) -> list[Glyph]:
-    labels, count = ndimage.label(mask, structure=EIGHT_CONNECTED)
+    labels, _count = ndimage.label(mask, structure=EIGHT_CONNECTED)
     glyphs = []
     for index, box in enumerate(ndimage.find_objects(labels), start=1):
         if box is None:
