@@ -171,29 +171,19 @@ def render(
     width, height = right - left + 2 * margin_x, bottom - top + 2 * margin_y
     if style == "transparent":
         image = Image.new("RGBA", (width, height), bg + (0,))
-        ImageDraw.Draw(image).text(
-            (margin_x - left, margin_y - top), text, font=font, fill=fg
-        )
+        ImageDraw.Draw(image).text((margin_x - left, margin_y - top), text, font=font, fill=fg)
     else:
         image = Image.new("RGB", (width, height), bg)
-        ImageDraw.Draw(image).text(
-            (margin_x - left, margin_y - top), text, font=font, fill=fg
-        )
-    image = _degrade(
-        image, degradations, rng=rng, bg=bg, fg=fg, text_height=text_height
-    )
-    return _encode(
-        image, fmt, quality=rng.randint(15, 35) if "jpeg" in degradations else 90
-    )
+        ImageDraw.Draw(image).text((margin_x - left, margin_y - top), text, font=font, fill=fg)
+    image = _degrade(image, degradations, rng=rng, bg=bg, fg=fg, text_height=text_height)
+    return _encode(image, fmt, quality=rng.randint(15, 35) if "jpeg" in degradations else 90)
 
 
 def _degrade(image, degradations, *, rng, bg, fg, text_height) -> Image.Image:
     if "rotate" in degradations:
         angle = rng.uniform(-5, 5)
         fill = bg + (0,) if image.mode == "RGBA" else bg
-        image = image.rotate(
-            angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill
-        )
+        image = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
     if "specks" in degradations:
         draw = ImageDraw.Draw(image)
         for _ in range(rng.randint(3, 12)):
@@ -201,19 +191,13 @@ def _degrade(image, degradations, *, rng, bg, fg, text_height) -> Image.Image:
             r = rng.uniform(0.5, max(1.0, text_height / 20))
             draw.ellipse((x - r, y - r, x + r, y + r), fill=fg)
     if "blur" in degradations:
-        image = image.filter(
-            ImageFilter.GaussianBlur(rng.uniform(0.4, 0.6) * text_height / 14)
-        )
+        image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 0.6) * text_height / 14))
     if "noise" in degradations:
         pixels = np.asarray(image).astype(np.float32)
         seed = rng.randrange(2**32)
-        noise = np.random.default_rng(seed).normal(
-            0, rng.uniform(10, 30), pixels.shape[:2]
-        )
+        noise = np.random.default_rng(seed).normal(0, rng.uniform(10, 30), pixels.shape[:2])
         pixels[..., :3] += noise[..., None]
-        image = Image.fromarray(
-            np.clip(pixels, 0, 255).astype(np.uint8), mode=image.mode
-        )
+        image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode=image.mode)
     return image
 
 
@@ -264,9 +248,7 @@ def generate(
             else:
                 text = rng.choice(LETTERS) if rng.random() < 0.4 else random_text(rng)
                 height = rng.choice(DEGRADED_HEIGHTS)
-                degradations = tuple(
-                    sorted(rng.sample(DEGRADATIONS, rng.choice((1, 1, 2))))
-                )
+                degradations = tuple(sorted(rng.sample(DEGRADATIONS, rng.choice((1, 1, 2)))))
             style = _style(rng)
             if "contrast" in degradations and style in ("coloured", "transparent"):
                 style = "dark-on-light"
@@ -309,9 +291,7 @@ def scaled_counts(quick: bool = False, limit: int | None = None) -> dict[str, in
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--out", default="bench/out", help="folder for images and labels.csv"
-    )
+    parser.add_argument("--out", default="bench/out", help="folder for images and labels.csv")
     parser.add_argument("--fonts", choices=("tune", "holdout", "both"), default="both")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
@@ -320,9 +300,7 @@ def main() -> None:
     font_sets = ("tune", "holdout") if args.fonts == "both" else (args.fonts,)
     with open(out / "labels.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            ["file", "group", "font_set", "font", "label", "style", "degradations"]
-        )
+        writer.writerow(["file", "group", "font_set", "font", "label", "style", "degradations"])
         for font_set in font_sets:
             for sample in generate(font_set, counts=scaled_counts(args.quick)):
                 name = f"{sample.id}.{sample.format.lower()}"

@@ -109,15 +109,9 @@ def summarise(results: list[Result]) -> dict[str, float]:
     times = [r.seconds * 1000 for r in results]
     return {
         "n": len(results),
-        "exact": 100
-        * sum(exact(r.sample.label, r.got) for r in results)
-        / len(results),
-        "caseless": 100
-        * sum(caseless(r.sample.label, r.got) for r in results)
-        / len(results),
-        "cer": 100
-        * sum(char_errors(r.sample.label, r.got) for r in results)
-        / max(chars, 1),
+        "exact": 100 * sum(exact(r.sample.label, r.got) for r in results) / len(results),
+        "caseless": 100 * sum(caseless(r.sample.label, r.got) for r in results) / len(results),
+        "cer": 100 * sum(char_errors(r.sample.label, r.got) for r in results) / max(chars, 1),
         "p50": _percentile(times, 0.5),
         "p95": _percentile(times, 0.95),
     }
@@ -149,21 +143,13 @@ def print_table(title: str, by_reader: dict[str, list[Result]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Benchmark the OCR engine against pytesseract."
-    )
+    parser = argparse.ArgumentParser(description="Benchmark the OCR engine against pytesseract.")
     parser.add_argument("--fonts", choices=("tune", "holdout", "both"), default="both")
     parser.add_argument("--quick", action="store_true", help="a third of the samples")
     parser.add_argument("--limit", type=int, help="at most this many samples per group")
-    parser.add_argument(
-        "--backend", default="tesserocr", choices=("tesserocr", "pytesseract")
-    )
-    parser.add_argument(
-        "--no-baseline", action="store_true", help="skip the pytesseract baseline"
-    )
-    parser.add_argument(
-        "--errors", action="store_true", help="list the engine's misreads"
-    )
+    parser.add_argument("--backend", default="tesserocr", choices=("tesserocr", "pytesseract"))
+    parser.add_argument("--no-baseline", action="store_true", help="skip the pytesseract baseline")
+    parser.add_argument("--errors", action="store_true", help="list the engine's misreads")
     args = parser.parse_args(argv)
 
     font_sets = ("tune", "holdout") if args.fonts == "both" else (args.fonts,)

@@ -95,11 +95,7 @@ def build(copies: int, strings: int, pairs: int) -> tuple[np.ndarray, np.ndarray
             for _ in range(copies):
                 height = rng.choice(HEIGHTS)
                 style = _style(rng)
-                fmt = (
-                    "PNG"
-                    if style == "transparent"
-                    else rng.choice(("PNG", "JPEG", "WEBP"))
-                )
+                fmt = "PNG" if style == "transparent" else rng.choice(("PNG", "JPEG", "WEBP"))
                 data = render(
                     letter,
                     font,
@@ -135,10 +131,56 @@ def build(copies: int, strings: int, pairs: int) -> tuple[np.ndarray, np.ndarray
         ink, glyphs = found
         rows.append(features(glyph_ink(ink, glyphs[0])))
         labels.append(CLASSES.index(JUNK))
+    # Junk: specks and blobs (what noise leaves behind), and three glued letters.
+    for _ in range(pairs // 3):
+        data = _blob(rng)
+        found = _glyphs(data)
+        if found is None or not found[1]:
+            continue
+        ink, glyphs = found
+        rows.append(features(glyph_ink(ink, _main_glyph(glyphs))))
+        labels.append(CLASSES.index(JUNK))
+    for _ in range(pairs // 3):
+        font = rng.choice(TRAIN_FONTS)
+        triple = "".join(rng.choice(LETTERS) for _ in range(3))
+        found = _glyphs(_squeezed(triple, font, rng.choice(HEIGHTS), rng))
+        if found is None or len(found[1]) != 1:
+            continue
+        ink, glyphs = found
+        rows.append(features(glyph_ink(ink, glyphs[0])))
+        labels.append(CLASSES.index(JUNK))
     return np.stack(rows), np.array(labels)
 
 
-def _squeezed(pair: str, font_path: str, height: int, rng: random.Random) -> bytes:
+def _blob(rng: random.Random) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    size = rng.randint(12, 80)
+    image = Image.new("L", (size * 2, size * 2), 255)
+    draw = ImageDraw.Draw(image)
+    kind = rng.random()
+    x, y = size / 2 + rng.uniform(0, size / 2), size / 2 + rng.uniform(0, size / 2)
+    if kind < 0.5:  # a speck or a smudge
+        rx, ry = rng.uniform(0.1, 0.5) * size, rng.uniform(0.1, 0.5) * size
+        draw.ellipse((x - rx, y - ry, x + rx, y + ry), fill=rng.randint(0, 80))
+    elif kind < 0.8:  # a scribble
+        points = [
+            (x + rng.uniform(-1, 1) * size / 2, y + rng.uniform(-1, 1) * size / 2)
+            for _ in range(rng.randint(3, 6))
+        ]
+        draw.line(points, fill=0, width=max(1, size // rng.randint(6, 12)))
+    else:  # a filled box
+        draw.rectangle((x - size / 3, y - size / 3, x + size / 3, y + size / 4), fill=0)
+    if rng.random() < 0.4:
+        image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.5)))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _squeezed(letters: str, font_path: str, height: int, rng: random.Random) -> bytes:
     import io
 
     from PIL import Image, ImageDraw
@@ -146,16 +188,14 @@ def _squeezed(pair: str, font_path: str, height: int, rng: random.Random) -> byt
     from bench.generate import _cap_ratio, _font
 
     font = _font(font_path, max(6, round(height / _cap_ratio(font_path))))
-    first = font.getbbox(pair[0])
-    second = font.getbbox(pair[1])
-    overlap = rng.uniform(0.0, 0.25) * height
-    width = first[2] - first[0] + second[2] - second[0] + 2 * height
+    boxes = [font.getbbox(letter) for letter in letters]
+    width = sum(box[2] - box[0] for box in boxes) + 2 * height
     image = Image.new("L", (int(width), int(height * 2.5)), 255)
     draw = ImageDraw.Draw(image)
     x = height // 2
-    draw.text((x - first[0], height // 2), pair[0], font=font, fill=0)
-    x += first[2] - first[0] - overlap
-    draw.text((x - second[0], height // 2), pair[1], font=font, fill=0)
+    for letter, box in zip(letters, boxes, strict=True):
+        draw.text((x - box[0], height // 2), letter, font=font, fill=0)
+        x += box[2] - box[0] - rng.uniform(0.0, 0.25) * height
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
@@ -198,9 +238,7 @@ def train(rows: np.ndarray, labels: np.ndarray, hidden: int) -> dict[str, np.nda
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--copies", type=int, default=8, help="renderings per letter and font"
-    )
+    parser.add_argument("--copies", type=int, default=8, help="renderings per letter and font")
     parser.add_argument("--strings", type=int, default=3000)
     parser.add_argument("--pairs", type=int, default=3000)
     parser.add_argument("--hidden", type=int, default=256)
@@ -208,15 +246,10 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     rows, labels = build(args.copies, args.strings, args.pairs)
-    print(
-        f"{len(rows)} glyphs from {len(TRAIN_FONTS)} fonts in {time.perf_counter() - start:.0f}s"
-    )
+    print(f"{len(rows)} glyphs from {len(TRAIN_FONTS)} fonts in {time.perf_counter() - start:.0f}s")
     arrays = train(rows, labels, args.hidden)
     # float16 halves the file; the classifier's answers do not change measurably.
-    arrays = {
-        k: (v.astype(np.float16) if v.dtype == np.float32 else v)
-        for k, v in arrays.items()
-    }
+    arrays = {k: (v.astype(np.float16) if v.dtype == np.float32 else v) for k, v in arrays.items()}
     np.savez_compressed(args.out, **arrays)
     print(f"wrote {args.out} in {time.perf_counter() - start:.0f}s")
 

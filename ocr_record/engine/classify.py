@@ -38,9 +38,7 @@ MODEL_PATH: Path = Path(__file__).with_name("data") / "glyphs.npz"
 def _resize(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     image = Image.fromarray(values.astype(np.float32), mode="F")
     # BOX averages every source pixel: thin strokes survive strong downscaling.
-    resample = (
-        Image.Resampling.BOX if values.shape[1] > size[0] else Image.Resampling.BILINEAR
-    )
+    resample = Image.Resampling.BOX if values.shape[1] > size[0] else Image.Resampling.BILINEAR
     return np.asarray(image.resize(size, resample), dtype=np.float32)
 
 
@@ -105,16 +103,11 @@ def load_model(path: Path = MODEL_PATH) -> Model:
     try:
         with np.load(path) as data:
             arrays = {
-                k: data[k].astype(np.float32)
-                for k in ("mean", "scale", "w1", "b1", "w2", "b2")
+                k: data[k].astype(np.float32) for k in ("mean", "scale", "w1", "b1", "w2", "b2")
             }
             classes = str(data["classes"])
     except (OSError, KeyError, ValueError) as exc:
-        raise EngineUnavailable(
-            f"The glyph classifier {path} cannot be loaded: {exc}"
-        ) from exc
+        raise EngineUnavailable(f"The glyph classifier {path} cannot be loaded: {exc}") from exc
     if classes != CLASSES or arrays["w1"].shape[0] != FEATURES:
-        raise EngineUnavailable(
-            f"The glyph classifier {path} does not match this engine."
-        )
+        raise EngineUnavailable(f"The glyph classifier {path} does not match this engine.")
     return Model(**arrays)

@@ -42,9 +42,7 @@ def load_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Im
         return _to_greyscale(image)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         logger.info("Could not decode image: %s", exc)
-        raise InvalidImage(
-            "The image is truncated or corrupt and cannot be read."
-        ) from exc
+        raise InvalidImage("The image is truncated or corrupt and cannot be read.") from exc
 
 
 def _open(data: bytes, *, max_pixels: int) -> Image.Image:

@@ -49,7 +49,13 @@ REJECT_BELOW: float = 0.25
 # Height, in pixels, of the glyph picture Tesseract gets, and its white margin.
 TESSERACT_HEIGHT: int = 40
 TESSERACT_PAD: int = 12
+# Page segmentation mode for touching letters: one word (the LSTM reads it whole).
+WORD_PSM: int = 8
 MAX_SPLIT_DEPTH: int = 3
+# A glyph is cut only when the classifier thinks it is junk (letters glued together)
+# at least this much, and a cut is kept when both halves score at least SPLIT_KEEP.
+SPLIT_JUNK: float = 0.4
+SPLIT_KEEP: float = 0.5
 
 
 def _fold_matrix() -> np.ndarray:
@@ -75,12 +81,18 @@ class Read:
 
     glyph: Glyph
     probs: np.ndarray  # classifier probabilities over CLASSES
+    tesseract: tuple[str, float] | None = None  # Tesseract's reading, when it was asked
+    height: int = 0  # height for the case decision (0: the glyph's)
     letter: str = ""
     confidence: float = 0.0
 
     @property
     def folded(self) -> np.ndarray:
         return self.probs @ FOLD
+
+    @property
+    def junk(self) -> float:
+        return float(self.probs[JUNK_INDEX])
 
     @property
     def sureness(self) -> float:
@@ -99,10 +111,7 @@ class Reader:
         if not glyphs:
             return []
         rows = np.stack([features(glyph_ink(ink, g)) for g in glyphs])
-        return [
-            Read(g, p)
-            for g, p in zip(glyphs, self.model.probabilities(rows), strict=True)
-        ]
+        return [Read(g, p) for g, p in zip(glyphs, self.model.probabilities(rows), strict=True)]
 
     def read(self, image: Image.Image) -> tuple[list[str], list[float]]:
         inked = ink_map(image)
@@ -114,18 +123,14 @@ class Reader:
         line_height = max(g.height for g in glyphs)
         reads = self._classify(inked.ink, glyphs)
         reads = self._merge_broken(inked.ink, reads, line_height)
-        reads = [
-            piece for r in reads for piece in self._split_touching(inked.ink, r, 0)
-        ]
+        reads = [p for r in reads for p in self._separate(inked.ink, r, line_height)]
         for r in reads:
             self._decide(inked.ink, r)
         reads = [r for r in reads if r.letter]
         _decide_case(reads)
         return [r.letter for r in reads], [round(100 * r.confidence, 1) for r in reads]
 
-    def _merge_broken(
-        self, ink: np.ndarray, reads: list[Read], line_height: int
-    ) -> list[Read]:
+    def _merge_broken(self, ink: np.ndarray, reads: list[Read], line_height: int) -> list[Read]:
         index = 0
         while index < len(reads) - 1:
             a, b = reads[index], reads[index + 1]
@@ -138,43 +143,83 @@ class Reader:
             index += 1
         return reads
 
-    def _split_touching(self, ink: np.ndarray, read: Read, depth: int) -> list[Read]:
+    def _separate(self, ink: np.ndarray, read: Read, line_height: int) -> list[Read]:
+        """Letters in a glyph the classifier calls junk (touching letters, or not a letter).
+
+        Tesseract reads the piece as a word (its LSTM needs no segmentation) and its
+        symbol boxes say where to cut; each piece is then classified and voted on as
+        usual. When Tesseract sees one letter, the glyph stays whole; when it sees
+        none, the classifier's own cut at ink valleys is the fallback.
+        """
+        if read.junk < SPLIT_JUNK or read.glyph.width < 4 or self.backend is None:
+            return [read]
         glyph = read.glyph
-        if depth >= MAX_SPLIT_DEPTH or read.sureness >= REPAIR_BELOW or glyph.width < 4:
+        picture, scale = _tesseract_picture(ink, glyph)
+        symbols = [
+            sym for sym in self.backend.read_symbols(picture, psm=WORD_PSM) if sym[0][:1] in LETTERS
+        ]
+        if len(symbols) == 1:
+            read.tesseract = (symbols[0][0][:1], symbols[0][1])
+            return [read]
+        if not symbols:
+            return self._split_touching(ink, read, line_height)
+        pieces: list[Glyph] = []
+        votes: list[tuple[str, float]] = []
+        for text, confidence, (x0, _y0, x1, _y1) in symbols:
+            left = max(0, int(np.floor((x0 - TESSERACT_PAD) / scale)))
+            right = min(glyph.width, int(np.ceil((x1 - TESSERACT_PAD) / scale)))
+            piece = _columns(glyph, left, right)
+            if piece is not None:
+                pieces.append(piece)
+                votes.append((text[:1], confidence))
+        reads = self._classify(ink, pieces)
+        for piece_read, vote in zip(reads, votes, strict=True):
+            piece_read.tesseract = vote
+            # The cut may keep a neighbour's serif at the edge: measure the middle only.
+            piece_read.height = _core_height(piece_read.glyph)
+        return reads
+
+    def _split_touching(
+        self, ink: np.ndarray, read: Read, line_height: int, depth: int = 0
+    ) -> list[Read]:
+        """Cut a glyph the classifier calls junk (letters glued together) in two, recursively."""
+        glyph = read.glyph
+        if depth >= MAX_SPLIT_DEPTH or glyph.width < 4 or read.junk < SPLIT_JUNK:
             return [read]
         best: tuple[float, list[Read]] | None = None
-        for column in split_candidates(glyph):
+        for column in split_candidates(glyph, max_cuts=5):
             halves = cut(glyph, column)
             if halves is None:
                 continue
             pair = self._classify(ink, list(halves))
-            score = min(p.sureness for p in pair)
+            # A half that is itself clearly two letters is a good cut too: it is cut again.
+            score = min(max(p.sureness, p.junk) for p in pair)
             if best is None or score > best[0]:
                 best = (score, pair)
-        if best is None or best[0] <= max(read.sureness, 0.5):
+        if best is None or best[0] < SPLIT_KEEP:
             return [read]
         return [
-            piece for p in best[1] for piece in self._split_touching(ink, p, depth + 1)
+            piece for p in best[1] for piece in self._split_touching(ink, p, line_height, depth + 1)
         ]
 
     def _decide(self, ink: np.ndarray, read: Read) -> None:
         """Pick the letter: classifier alone when sure, else with Tesseract's vote."""
         scores = read.probs[:N_LETTERS].copy()
         folded = read.folded[:N_LETTERS]
-        if read.sureness < TRUST and self.backend is not None:
-            for text, confidence in self.backend.read(
-                _tesseract_picture(ink, read.glyph)
-            ):
-                letter = text[:1]
-                if letter not in LETTERS:
-                    continue
-                vote = TESSERACT_WEIGHT * (confidence / 100 if confidence >= 0 else 0.7)
-                # The vote goes to the letter and its shape twins (c/C, I/l): Tesseract's
-                # case for those is no better than ours, which the line geometry sets.
-                twins = np.flatnonzero(FOLD[:N_LETTERS, LETTERS.index(letter)])
-                scores[twins] += vote
-                folded = scores @ FOLD[:N_LETTERS, :N_LETTERS]
-                break
+        if read.tesseract is None and read.sureness < TRUST and self.backend is not None:
+            picture, _scale = _tesseract_picture(ink, read.glyph)
+            for text, confidence in self.backend.read(picture):
+                if text[:1] in LETTERS:
+                    read.tesseract = (text[:1], confidence)
+                    break
+        if read.tesseract is not None:
+            letter, confidence = read.tesseract
+            vote = TESSERACT_WEIGHT * (confidence / 100 if confidence >= 0 else 0.7)
+            # The vote goes to the letter and its shape twins (c/C, I/l): Tesseract's
+            # case for those is no better than ours, which the line geometry sets.
+            twins = np.flatnonzero(FOLD[:N_LETTERS, LETTERS.index(letter)])
+            scores[twins] += vote
+            folded = scores @ FOLD[:N_LETTERS, :N_LETTERS]
         best = int(np.argmax(scores))
         confidence = float(folded[best])
         if confidence < REJECT_BELOW:
@@ -183,23 +228,45 @@ class Reader:
         read.confidence = min(confidence, 1.0)
 
 
-def _tesseract_picture(ink: np.ndarray, glyph: Glyph) -> Image.Image:
-    """The glyph alone, black on white, scaled to the height Tesseract reads best."""
+def _tesseract_picture(ink: np.ndarray, glyph: Glyph) -> tuple[Image.Image, float]:
+    """The glyph alone, black on white, at the height Tesseract reads best; and the scale."""
     crop = glyph_ink(ink, glyph)
     picture = Image.fromarray((255 - 255 * crop).astype(np.uint8), mode="L")
     scale = TESSERACT_HEIGHT / max(glyph.height, 1)
     size = (max(1, round(glyph.width * scale)), TESSERACT_HEIGHT)
     picture = picture.resize(size, Image.Resampling.BICUBIC)
-    canvas = Image.new(
-        "L", (size[0] + 2 * TESSERACT_PAD, size[1] + 2 * TESSERACT_PAD), 255
-    )
+    canvas = Image.new("L", (size[0] + 2 * TESSERACT_PAD, size[1] + 2 * TESSERACT_PAD), 255)
     canvas.paste(picture, (TESSERACT_PAD, TESSERACT_PAD))
-    return canvas
+    return canvas, scale
+
+
+def _core_height(glyph: Glyph) -> int:
+    """Height of the ink in the middle 70 % of the glyph's columns."""
+    margin = int(glyph.width * 0.15)
+    rows = np.flatnonzero(glyph.mask[:, margin : glyph.width - margin].any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if rows.size else glyph.height
+
+
+def _columns(glyph: Glyph, left: int, right: int) -> Glyph | None:
+    """The part of ``glyph`` between two of its columns, trimmed to its ink."""
+    sub = glyph.mask[:, left:right]
+    rows = np.flatnonzero(sub.any(axis=1))
+    cols = np.flatnonzero(sub.any(axis=0))
+    if rows.size == 0:
+        return None
+    top, bottom, first, last = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    return Glyph(
+        glyph.x0 + left + first,
+        glyph.y0 + top,
+        glyph.x0 + left + last,
+        glyph.y0 + bottom,
+        sub[top:bottom, first:last],
+    )
 
 
 # Letters whose height is the x-height, and letters that reach cap height.
 X_HEIGHT_LETTERS: str = "aemnr"
-TALL_LETTERS: str = "ABCDEFGHIKLMNOPRSTUVWXYZbdhkl"
+TALL_LETTERS: str = "ABCDEFGHIJKLMNOPQRSTUVWXYZbdhkl"
 # With only capitals as reference, a glyph below this share of their height is small.
 SMALL_SHARE: float = 0.86
 
@@ -211,9 +278,9 @@ def _decide_case(reads: list[Read]) -> None:
     ambiguous = [r for r in reads if r.letter.lower() in CASE_PAIRS]
     if not ambiguous:
         return
-    small = [r.glyph.height for r in reads if r.letter in X_HEIGHT_LETTERS]
+    small = [(r.height or r.glyph.height) for r in reads if r.letter in X_HEIGHT_LETTERS]
     tall = [
-        r.glyph.height
+        (r.height or r.glyph.height)
         for r in reads
         if r.letter in TALL_LETTERS and r.letter.lower() not in CASE_PAIRS
     ]
@@ -224,11 +291,11 @@ def _decide_case(reads: list[Read]) -> None:
     elif small:
         threshold = float(np.median(small)) / SMALL_SHARE
     else:
-        heights = [r.glyph.height for r in ambiguous]
+        heights = [(r.height or r.glyph.height) for r in ambiguous]
         if max(heights) < min(heights) / SMALL_SHARE:
             # All of one size: nothing to compare with. Small letters are more common.
             threshold = max(heights) + 1
         else:
             threshold = SMALL_SHARE * max(heights)
     for r in ambiguous:
-        r.letter = r.letter.upper() if r.glyph.height >= threshold else r.letter.lower()
+        r.letter = r.letter.upper() if (r.height or r.glyph.height) >= threshold else r.letter.lower()

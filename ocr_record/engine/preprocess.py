@@ -22,6 +22,9 @@ MAX_SHORT_SIDE: int = 256
 MIN_CONTRAST: float = 24.0
 # Pixel noise above this (standard deviation of the background, 0..255) gets a median filter.
 NOISY_BACKGROUND: float = 6.0
+# Noise this large against the image's spread of values also gets a Gaussian blur.
+NOISY_SHARE: float = 0.12
+NOISE_BLUR: float = 1.0
 # Faint ink (this fraction of the threshold) is kept where it touches strong ink.
 WEAK_INK: float = 0.5
 
@@ -70,9 +73,14 @@ def ink_map(image: Image.Image) -> InkMap | None:
         return None
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     background = float(np.median(border))
-    if float(np.std(border)) > NOISY_BACKGROUND and min(pixels.shape) >= 3:
-        # Gaussian/salt noise: a 3x3 median keeps strokes and removes most of it.
+    noise = float(np.std(border))
+    if noise > NOISY_BACKGROUND and min(pixels.shape) >= 3:
+        # Gaussian/salt noise: a 3x3 median keeps strokes and removes most of it; strong
+        # noise against weak contrast also needs a blur, or the threshold makes confetti.
         pixels = ndimage.median_filter(pixels, size=3)
+        spread = float(np.percentile(pixels, 99.5) - np.percentile(pixels, 0.5))
+        if noise > NOISY_SHARE * max(spread, 1.0):
+            pixels = ndimage.gaussian_filter(pixels, sigma=NOISE_BLUR)
         border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
         background = float(np.median(border))
     low, high = np.percentile(pixels, (0.5, 99.5))

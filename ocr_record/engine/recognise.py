@@ -42,12 +42,17 @@ class Recognition:
     confidences: list[float] = field(default_factory=list)
 
 
+# (text, confidence 0-100 or -1 when unknown, (x0, y0, x1, y1) in the image read)
+Symbol = tuple[str, float, tuple[int, int, int, int]]
+
+
 class Backend(Protocol):
     name: str
 
-    def read(
-        self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM
-    ) -> list[tuple[str, float]]:
+    def read_symbols(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[Symbol]:
+        """Return (symbol, confidence, box) triples Tesseract read in ``image``."""
+
+    def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
         """Return (symbol, confidence) pairs Tesseract read in ``image``."""
 
 
@@ -56,9 +61,7 @@ class TesserocrBackend:
 
     name = "tesserocr"
 
-    def __init__(
-        self, *, tessdata: str | None = None, language: str = DEFAULT_LANGUAGE
-    ) -> None:
+    def __init__(self, *, tessdata: str | None = None, language: str = DEFAULT_LANGUAGE) -> None:
         try:
             import tesserocr
         except ImportError as exc:  # pragma: no cover - depends on the platform
@@ -89,13 +92,15 @@ class TesserocrBackend:
             apis[psm] = api
         return apis[psm]
 
-    def read(
-        self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM
-    ) -> list[tuple[str, float]]:
+    def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
+        return [(text, conf) for text, conf, _box in self.read_symbols(image, psm=psm)]
+
+    def read_symbols(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[Symbol]:
+        """(text, confidence, box) per symbol; box is (x0, y0, x1, y1) in ``image``."""
         api = self._api(psm)
         api.SetImage(image)
         api.Recognize()
-        symbols: list[tuple[str, float]] = []
+        symbols: list[Symbol] = []
         iterator = api.GetIterator()
         level = self._tesserocr.RIL.SYMBOL
         if iterator is not None:
@@ -105,7 +110,8 @@ class TesserocrBackend:
                 except RuntimeError:  # an empty result: nothing was read
                     continue
                 if text:
-                    symbols.append((text, symbol.Confidence(level)))
+                    box = symbol.BoundingBox(level) or (0, 0, image.width, image.height)
+                    symbols.append((text, symbol.Confidence(level), tuple(box)))
         api.Clear()
         return symbols
 
@@ -115,9 +121,7 @@ class PytesseractBackend:
 
     name = "pytesseract"
 
-    def __init__(
-        self, *, tessdata: str | None = None, language: str = DEFAULT_LANGUAGE
-    ) -> None:
+    def __init__(self, *, tessdata: str | None = None, language: str = DEFAULT_LANGUAGE) -> None:
         import pytesseract
 
         self._pytesseract = pytesseract
@@ -126,24 +130,40 @@ class PytesseractBackend:
         try:
             self._version = pytesseract.get_tesseract_version()
         except (pytesseract.TesseractNotFoundError, OSError) as exc:
-            raise EngineUnavailable(
-                f"The tesseract command cannot be run: {exc}"
-            ) from exc
+            raise EngineUnavailable(f"The tesseract command cannot be run: {exc}") from exc
 
-    def read(
-        self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM
-    ) -> list[tuple[str, float]]:
+    def _config(self, psm: int) -> str:
         config = f"--psm {psm} -c tessedit_char_whitelist={LETTERS}"
         if self._tessdata:
             config += f' --tessdata-dir "{self._tessdata}"'
+        return config
+
+    def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
         try:
             text = self._pytesseract.image_to_string(
-                image, lang=self._language, config=config
+                image, lang=self._language, config=self._config(psm)
             )
         except (self._pytesseract.TesseractError, OSError) as exc:
             raise EngineUnavailable(f"Tesseract failed: {exc}") from exc
         # The command line gives no per-symbol confidence; report it as unknown (-1).
         return [(char, -1.0) for char in text if not char.isspace()]
+
+    def read_symbols(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[Symbol]:
+        """(text, -1, box) per symbol: the command line's box file has no confidence."""
+        try:
+            boxes = self._pytesseract.image_to_boxes(
+                image, lang=self._language, config=self._config(psm)
+            )
+        except (self._pytesseract.TesseractError, OSError) as exc:
+            raise EngineUnavailable(f"Tesseract failed: {exc}") from exc
+        symbols: list[Symbol] = []
+        for line in boxes.splitlines():
+            parts = line.split()
+            if len(parts) >= 5 and parts[0] in LETTERS:
+                x0, y0, x1, y1 = (int(v) for v in parts[1:5])
+                # Box files count rows from the bottom of the image.
+                symbols.append((parts[0], -1.0, (x0, image.height - y1, x1, image.height - y0)))
+        return symbols
 
 
 BACKENDS: dict[str, Callable[..., Backend]] = {
@@ -155,9 +175,7 @@ BACKENDS: dict[str, Callable[..., Backend]] = {
 def _default_tessdata(tesserocr) -> str:
     path, _languages = tesserocr.get_languages()
     for candidate in (path, "/usr/share/tesseract-ocr/5/tessdata/"):
-        if candidate and os.path.exists(
-            os.path.join(candidate, f"{DEFAULT_LANGUAGE}.traineddata")
-        ):
+        if candidate and os.path.exists(os.path.join(candidate, f"{DEFAULT_LANGUAGE}.traineddata")):
             return candidate
     return path
 
@@ -176,17 +194,13 @@ def _load(backend: str, tessdata: str | None) -> Backend:
     return factory(tessdata=tessdata)
 
 
-def get_engine(
-    backend: str = TesserocrBackend.name, *, tessdata: str | None = None
-) -> Backend:
+def get_engine(backend: str = TesserocrBackend.name, *, tessdata: str | None = None) -> Backend:
     """The process's engine for ``backend``, loaded on first use."""
     with _engine_lock:
         return _load(backend, tessdata)
 
 
-def check_engine(
-    backend: str = TesserocrBackend.name, *, tessdata: str | None = None
-) -> None:
+def check_engine(backend: str = TesserocrBackend.name, *, tessdata: str | None = None) -> None:
     """Raise ``EngineUnavailable`` when the engine cannot be loaded."""
     _reader(backend, tessdata)
 

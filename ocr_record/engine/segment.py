@@ -25,6 +25,8 @@ SPECK_AREA: float = 0.012
 DOT_AREA: float = 0.25
 # Share of the narrower width two stacked components must share to be one glyph.
 STACK_OVERLAP: float = 0.5
+# Largest gap between a dot and its stem, as a share of the stem's height.
+DOT_GAP: float = 0.45
 # Components shorter than this fraction of the line height and not stacked on a
 # letter are noise (a letter is never that small next to its neighbours).
 MIN_HEIGHT: float = 0.22
@@ -80,6 +82,19 @@ def components(mask: np.ndarray) -> list[Glyph]:
     return glyphs
 
 
+def _joins(part: Glyph, host: Glyph) -> bool:
+    """Whether ``part`` belongs to the (larger) ``host``: an i/j dot or a broken-off piece."""
+    centre = (part.x0 + part.x1) / 2
+    if not host.x0 - 1 <= centre <= host.x1 + 1:
+        return False
+    if _y_overlap(part, host) > 0.2:
+        # Side by side with the host: only a sliver inside its box is part of it.
+        return _x_overlap(part, host) >= 0.9 and part.mask.sum() < DOT_AREA * host.mask.sum()
+    gap = max(host.y0 - part.y1, part.y0 - host.y1, 0)
+    # A dot sits close above its stem; a speck far away is not a dot.
+    return _x_overlap(part, host) >= STACK_OVERLAP and gap <= DOT_GAP * host.height
+
+
 def segment(mask: np.ndarray) -> list[Glyph]:
     """Glyphs of ``mask`` from left to right (an empty list when there is no letter)."""
     parts = components(mask)
@@ -95,19 +110,9 @@ def segment(mask: np.ndarray) -> list[Glyph]:
     for part in keep:
         host = None
         for index, glyph in enumerate(glyphs):
-            stacked = (
-                _x_overlap(part, glyph) >= STACK_OVERLAP
-                and _y_overlap(part, glyph) <= 0.2
-            )
-            inside = (
-                _x_overlap(part, glyph) >= 0.9
-                and part.mask.sum() < DOT_AREA * glyph.mask.sum()
-            )
-            if stacked or inside:
-                gap = max(glyph.y0 - part.y1, part.y0 - glyph.y1, 0)
-                if gap <= 0.6 * line_height:
-                    host = index
-                    break
+            if _joins(part, glyph):
+                host = index
+                break
         if host is not None:
             glyphs[host] = _merge(glyphs[host], part)
         elif part.height >= MIN_HEIGHT * line_height:
