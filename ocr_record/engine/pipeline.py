@@ -82,7 +82,7 @@ class Read:
     glyph: Glyph
     probs: np.ndarray  # classifier probabilities over CLASSES
     tesseract: tuple[str, float] | None = None  # Tesseract's reading, when it was asked
-    height: int = 0  # height for the case decision (0: the glyph's)
+    top: int = -1  # top row for the case decision (-1: the glyph's)
     letter: str = ""
     confidence: float = 0.0
 
@@ -176,7 +176,7 @@ class Reader:
         for piece_read, vote in zip(reads, votes, strict=True):
             piece_read.tesseract = vote
             # The cut may keep a neighbour's serif at the edge: measure the middle only.
-            piece_read.height = _core_height(piece_read.glyph)
+            piece_read.top = _core_top(piece_read.glyph)
         return reads
 
     def _split_touching(
@@ -240,11 +240,11 @@ def _tesseract_picture(ink: np.ndarray, glyph: Glyph) -> tuple[Image.Image, floa
     return canvas, scale
 
 
-def _core_height(glyph: Glyph) -> int:
-    """Height of the ink in the middle 70 % of the glyph's columns."""
+def _core_top(glyph: Glyph) -> int:
+    """Top row of the ink in the middle 70 % of the glyph's columns."""
     margin = int(glyph.width * 0.15)
     rows = np.flatnonzero(glyph.mask[:, margin : glyph.width - margin].any(axis=1))
-    return int(rows[-1] - rows[0] + 1) if rows.size else glyph.height
+    return glyph.y0 + int(rows[0]) if rows.size else glyph.y0
 
 
 def _columns(glyph: Glyph, left: int, right: int) -> Glyph | None:
@@ -264,26 +264,43 @@ def _columns(glyph: Glyph, left: int, right: int) -> Glyph | None:
     )
 
 
-# Letters whose height is the x-height, and letters that reach cap height.
-X_HEIGHT_LETTERS: str = "aemnr"
-TALL_LETTERS: str = "ABCDEFGHIJKLMNOPQRSTUVWXYZbdhkl"
+# Letters whose top is at the x-height, and letters whose top is at cap/ascender height.
+X_HEIGHT_LETTERS: str = "aemnrgpqy"
+TALL_LETTERS: str = "ABDEFGHIJKLMNPQRTUYbdhkl"
+# Letters that do not sit on the baseline (descenders, Q's tail, J in some faces).
+OFF_BASELINE: str = "gjpqyQJ"
 # With only capitals as reference, a glyph below this share of their height is small.
 SMALL_SHARE: float = 0.86
 
 
+def _rises(reads: list[Read]) -> list[float]:
+    """Each glyph's top above the line's baseline (fitted, so a tilted line works too)."""
+    on_line = [r for r in reads if r.letter not in OFF_BASELINE] or reads
+    xs = np.array([(r.glyph.x0 + r.glyph.x1) / 2 for r in on_line])
+    bottoms = np.array([r.glyph.y1 for r in on_line], dtype=np.float64)
+    slope, base = 0.0, float(np.median(bottoms))
+    if len(on_line) >= 3 and np.ptp(xs) > 0:
+        slope, base = np.polyfit(xs, bottoms, 1)
+        # Text rotated by at most a few degrees: a steeper fit is an outlier's doing.
+        if abs(slope) > 0.12:
+            slope, base = 0.0, float(np.median(bottoms))
+    rises = []
+    for r in reads:
+        centre = (r.glyph.x0 + r.glyph.x1) / 2
+        rises.append(float(slope * centre + base) - (r.top if r.top >= 0 else r.glyph.y0))
+    return rises
+
+
 def _decide_case(reads: list[Read]) -> None:
-    """Set the case of c/o/s/u/v/w/x/z glyphs from their height against the line."""
+    """Set the case of c/o/s/u/v/w/x/z glyphs from how high they reach above the baseline."""
     if len(reads) < 2:
         return
-    ambiguous = [r for r in reads if r.letter.lower() in CASE_PAIRS]
-    if not ambiguous:
+    if not any(r.letter.lower() in CASE_PAIRS for r in reads):
         return
-    small = [(r.height or r.glyph.height) for r in reads if r.letter in X_HEIGHT_LETTERS]
-    tall = [
-        (r.height or r.glyph.height)
-        for r in reads
-        if r.letter in TALL_LETTERS and r.letter.lower() not in CASE_PAIRS
-    ]
+    rises = _rises(reads)
+    small = [h for r, h in zip(reads, rises, strict=True) if r.letter in X_HEIGHT_LETTERS]
+    tall = [h for r, h in zip(reads, rises, strict=True) if r.letter in TALL_LETTERS]
+    ambiguous = [(r, h) for r, h in zip(reads, rises, strict=True) if r.letter.lower() in CASE_PAIRS]
     if small and tall:
         threshold = (float(np.median(small)) + float(np.median(tall))) / 2
     elif tall:
@@ -291,11 +308,11 @@ def _decide_case(reads: list[Read]) -> None:
     elif small:
         threshold = float(np.median(small)) / SMALL_SHARE
     else:
-        heights = [(r.height or r.glyph.height) for r in ambiguous]
+        heights = [h for _r, h in ambiguous]
         if max(heights) < min(heights) / SMALL_SHARE:
             # All of one size: nothing to compare with. Small letters are more common.
             threshold = max(heights) + 1
         else:
             threshold = SMALL_SHARE * max(heights)
-    for r in ambiguous:
-        r.letter = r.letter.upper() if (r.height or r.glyph.height) >= threshold else r.letter.lower()
+    for r, h in ambiguous:
+        r.letter = r.letter.upper() if h >= threshold else r.letter.lower()
