@@ -18,6 +18,7 @@ import random
 import time
 
 import numpy as np
+from PIL import ImageFilter
 
 from bench.generate import DEGRADATIONS, LETTERS, _style, random_text, render
 from ocr_record.engine.classify import CLASSES, JUNK, MODEL_PATH, features, glyph_ink
@@ -52,8 +53,13 @@ def _degradations(rng: random.Random) -> tuple[str, ...]:
     return tuple(sorted(rng.sample(DEGRADATIONS, 1 if roll < 0.85 else 2)))
 
 
-def _glyphs(data: bytes) -> tuple[np.ndarray, list[Glyph]] | None:
-    ink = ink_map(load_image(data))
+def _glyphs(data: bytes, stroke: int = 0) -> tuple[np.ndarray, list[Glyph]] | None:
+    image = load_image(data)
+    if stroke:
+        # Bolder or lighter strokes than the font has, so stroke weight is not learnt
+        # as part of a letter's identity (min filter thickens dark ink, max thins it).
+        image = image.filter(ImageFilter.MinFilter(3) if stroke < 0 else ImageFilter.MaxFilter(3))
+    ink = ink_map(image)
     if ink is None:
         return None
     return ink.ink, segment(ink.mask)
@@ -75,8 +81,9 @@ def build(copies: int, strings: int, pairs: int) -> tuple[np.ndarray, np.ndarray
     labels: list[int] = []
     rng = random.Random(SEED)
 
-    def add(data: bytes, text: str) -> None:
-        found = _glyphs(data)
+    def add(data: bytes, text: str, height: int = 0) -> None:
+        stroke = rng.choice((-1, 1)) if height >= 28 and rng.random() < 0.3 else 0
+        found = _glyphs(data, stroke)
         if found is None or not found[1]:
             return
         ink, glyphs = found
@@ -105,21 +112,22 @@ def build(copies: int, strings: int, pairs: int) -> tuple[np.ndarray, np.ndarray
                     fmt=fmt,
                     degradations=_degradations(rng),
                 )
-                add(data, letter)
+                add(data, letter, height)
     # Strings: letters cut out of a line, where the segmenter found one glyph per letter.
     for _ in range(strings):
         font = rng.choice(TRAIN_FONTS)
         text = random_text(rng)
+        height = rng.choice(HEIGHTS)
         data = render(
             text,
             font,
-            rng.choice(HEIGHTS),
+            height,
             rng=rng,
             style=_style(rng),
-            fmt="PNG",
+            fmt=rng.choice(("PNG", "JPEG", "WEBP")),
             degradations=_degradations(rng),
         )
-        add(data, text)
+        add(data, text, height)
     # Junk: two letters squeezed together (what the segmenter finds when letters touch).
     for _ in range(pairs):
         font = rng.choice(TRAIN_FONTS)

@@ -52,6 +52,9 @@ TESSERACT_PAD: int = 12
 # Page segmentation mode for touching letters: one word (the LSTM reads it whole).
 WORD_PSM: int = 8
 MAX_SPLIT_DEPTH: int = 3
+# A "letter" shorter than this share of the line's median glyph height is a speck
+# (x-height letters are about 0.7 of the median; dots and specks far less).
+SPECK_SHARE: float = 0.45
 # A glyph is cut only when the classifier thinks it is junk (letters glued together)
 # at least this much, and a cut is kept when both halves score at least SPLIT_KEEP.
 SPLIT_JUNK: float = 0.4
@@ -126,7 +129,7 @@ class Reader:
         reads = [p for r in reads for p in self._separate(inked.ink, r, line_height)]
         for r in reads:
             self._decide(inked.ink, r)
-        reads = [r for r in reads if r.letter]
+        reads = _drop_specks([r for r in reads if r.letter])
         _decide_case(reads)
         return [r.letter for r in reads], [round(100 * r.confidence, 1) for r in reads]
 
@@ -226,6 +229,15 @@ class Reader:
             return
         read.letter = LETTERS[best]
         read.confidence = min(confidence, 1.0)
+
+
+def _drop_specks(reads: list[Read]) -> list[Read]:
+    """Drop "letters" far smaller than the others in the line: specks read as c, o, i."""
+    if len(reads) < 2:
+        return reads
+    heights = [r.glyph.height for r in reads]
+    typical = float(np.median(heights))
+    return [r for r, h in zip(reads, heights, strict=True) if h >= SPECK_SHARE * typical]
 
 
 def _tesseract_picture(ink: np.ndarray, glyph: Glyph) -> tuple[Image.Image, float]:
