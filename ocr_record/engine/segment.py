@@ -30,6 +30,11 @@ DOT_GAP: float = 0.45
 # Components shorter than this fraction of the line height and not stacked on a
 # letter are noise (a letter is never that small next to its neighbours).
 MIN_HEIGHT: float = 0.22
+# Ink covering this share of its box, in a box less than BLOCK_ASPECT times taller than
+# wide, is a solid patch rather than a letter.
+BLOCK_FILL: float = 0.9
+EDGE_BLOCK_FILL: float = 0.7
+BLOCK_ASPECT: float = 2.5
 EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
@@ -95,6 +100,17 @@ def _joins(part: Glyph, host: Glyph) -> bool:
     return _x_overlap(part, host) >= STACK_OVERLAP and gap <= DOT_GAP * host.height
 
 
+def _is_block(glyph: Glyph, shape: tuple[int, int]) -> bool:
+    """A solid patch (a box, a shaded area), not a letter: only l and I are that solid,
+    and they are tall and thin. Shading that runs into the image's edges is let off
+    with a lower fill (bold or blurred letters are fuller than clean ones)."""
+    if glyph.height >= BLOCK_ASPECT * glyph.width:
+        return False
+    fill = glyph.mask.sum() / max(1, glyph.width * glyph.height)
+    edges = (glyph.x0 == 0) + (glyph.y0 == 0) + (glyph.x1 == shape[1]) + (glyph.y1 == shape[0])
+    return bool(fill >= BLOCK_FILL or (fill >= EDGE_BLOCK_FILL and edges >= 2))
+
+
 def segment(mask: np.ndarray) -> list[Glyph]:
     """Glyphs of ``mask`` from left to right (an empty list when there is no letter)."""
     parts = components(mask)
@@ -117,6 +133,9 @@ def segment(mask: np.ndarray) -> list[Glyph]:
             glyphs[host] = _merge(glyphs[host], part)
         elif part.height >= MIN_HEIGHT * line_height:
             glyphs.append(part)
+    glyphs = [g for g in glyphs if not _is_block(g, mask.shape)]
+    if not glyphs:
+        return []
     glyphs = [g for g in glyphs if g.height >= 0.3 * max(x.height for x in glyphs)]
     glyphs.sort(key=lambda g: (g.x0 + g.x1) / 2)
     return glyphs
