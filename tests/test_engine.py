@@ -172,3 +172,25 @@ def test_check_engine_unknown_backend():
 def test_check_engine_missing_language_data(tmp_path):
     with pytest.raises(EngineUnavailable, match="cannot load"):
         check_engine("tesserocr", tessdata=str(tmp_path))
+
+
+def test_missing_classifier_is_engine_unavailable(tmp_path):
+    from ocr_record.engine.classify import load_model
+
+    with pytest.raises(EngineUnavailable, match="classifier"):
+        load_model(tmp_path / "missing.npz")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("word", ["Dog", "Hxk", "Quiz"])
+def test_touching_letters(word, backend):
+    # Letters drawn 4 px into each other: one blob that must come out letter by letter,
+    # with the case of o/x/z taken from their height next to their neighbours.
+    face = ImageFont.truetype(FONTS["serif"], 40)
+    image = Image.new("L", (260, 80), 255)
+    canvas = ImageDraw.Draw(image)
+    x = 15
+    for letter in word:
+        canvas.text((x, 15), letter, font=face, fill=0)
+        x += face.getbbox(letter)[2] - 4
+    assert read(image, backend=backend).letters == list(word)

@@ -49,6 +49,8 @@ REJECT_BELOW: float = 0.25
 # Height, in pixels, of the glyph picture Tesseract gets, and its white margin.
 TESSERACT_HEIGHT: int = 40
 TESSERACT_PAD: int = 12
+# Cut positions tried when aligning Tesseract's letters with a glyph of touching letters.
+MAX_CUT_CANDIDATES: int = 10
 # Page segmentation mode for touching letters: one word (the LSTM reads it whole).
 WORD_PSM: int = 8
 MAX_SPLIT_DEPTH: int = 3
@@ -166,21 +168,61 @@ class Reader:
             return [read]
         if not symbols:
             return self._split_touching(ink, read, line_height)
-        pieces: list[Glyph] = []
-        votes: list[tuple[str, float]] = []
-        for text, confidence, (x0, _y0, x1, _y1) in symbols:
-            left = max(0, int(np.floor((x0 - TESSERACT_PAD) / scale)))
-            right = min(glyph.width, int(np.ceil((x1 - TESSERACT_PAD) / scale)))
-            piece = _columns(glyph, left, right)
-            if piece is not None:
-                pieces.append(piece)
-                votes.append((text[:1], confidence))
-        reads = self._classify(ink, pieces)
-        for piece_read, vote in zip(reads, votes, strict=True):
-            piece_read.tesseract = vote
-            # The cut may keep a neighbour's serif at the edge: measure the middle only.
-            piece_read.top = _core_top(piece_read.glyph)
-        return reads
+        letters = [(text[:1], confidence) for text, confidence, _box in symbols]
+        pieces = self._align(ink, glyph, [letter for letter, _c in letters])
+        if pieces is None:
+            return self._split_touching(ink, read, line_height)
+        for piece, vote in zip(pieces, letters, strict=True):
+            piece.tesseract = vote
+            # A cut can keep a neighbour's serif at its edges: take the top of the middle.
+            piece.top = _core_top(piece.glyph)
+        return pieces
+
+    def _align(self, ink: np.ndarray, glyph: Glyph, letters: list[str]) -> list[Read] | None:
+        """Cut ``glyph`` into ``len(letters)`` pieces where the classifier best agrees.
+
+        Tesseract's LSTM says which letters are there but its per-letter boxes are
+        coarse, so the cuts are chosen among the ink valleys by dynamic programming:
+        the sum over pieces of log P(piece is the letter Tesseract read there, or its
+        case twin) is maximised.
+        """
+        count = len(letters)
+        columns = _valleys(glyph, MAX_CUT_CANDIDATES)
+        if len(columns) < count - 1:
+            return None
+        bounds = [0, *columns, glyph.width]
+        spans = [
+            (i, j)
+            for i in range(len(bounds) - 1)
+            for j in range(i + 1, len(bounds))
+            if bounds[j] - bounds[i] >= 2
+        ]
+        pieces = {span: _columns(glyph, bounds[span[0]], bounds[span[1]]) for span in spans}
+        spans = [span for span in spans if pieces[span] is not None]
+        if not spans:
+            return None
+        reads = dict(zip(spans, self._classify(ink, [pieces[s] for s in spans]), strict=True))
+        indices = [LETTERS.index(letter) for letter in letters]
+        last = len(bounds) - 1
+        # best[n][j]: best score of n pieces covering columns 0..bounds[j]; back: the cut.
+        best = np.full((count + 1, len(bounds)), -np.inf)
+        back = np.zeros((count + 1, len(bounds)), dtype=int)
+        best[0][0] = 0.0
+        for n in range(1, count + 1):
+            for i, j in spans:
+                if best[n - 1][i] == -np.inf:
+                    continue
+                score = best[n - 1][i] + np.log(reads[(i, j)].folded[indices[n - 1]] + 0.02)
+                if score > best[n][j]:
+                    best[n][j], back[n][j] = score, i
+        if best[count][last] == -np.inf:
+            return None
+        chosen, j = [], last
+        for n in range(count, 0, -1):
+            i = back[n][j]
+            chosen.append(reads[(i, j)])
+            j = i
+        return chosen[::-1]
 
     def _split_touching(
         self, ink: np.ndarray, read: Read, line_height: int, depth: int = 0
@@ -250,6 +292,26 @@ def _tesseract_picture(ink: np.ndarray, glyph: Glyph) -> tuple[Image.Image, floa
     canvas = Image.new("L", (size[0] + 2 * TESSERACT_PAD, size[1] + 2 * TESSERACT_PAD), 255)
     canvas.paste(picture, (TESSERACT_PAD, TESSERACT_PAD))
     return canvas, scale
+
+
+def _valleys(glyph: Glyph, limit: int) -> list[int]:
+    """Up to ``limit`` columns where the glyph has least ink (local minima), left to right."""
+    profile = glyph.mask.sum(axis=0).astype(np.float64)
+    if profile.size < 5:
+        return []
+    smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+    inner = np.arange(2, profile.size - 2)
+    minima = [
+        int(c) for c in inner if smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1]
+    ]
+    minima.sort(key=lambda c: (smooth[c], c))
+    chosen: list[int] = []
+    for column in minima:
+        if all(abs(column - other) > 1 for other in chosen):
+            chosen.append(column)
+        if len(chosen) == limit:
+            break
+    return sorted(chosen)
 
 
 def _core_top(glyph: Glyph) -> int:
