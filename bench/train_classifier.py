@@ -246,10 +246,10 @@ def train(rows: np.ndarray, labels: np.ndarray, hidden: int) -> dict[str, np.nda
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=8, help="renderings per letter and font")
-    parser.add_argument("--strings", type=int, default=3000)
-    parser.add_argument("--pairs", type=int, default=3000)
-    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--copies", type=int, default=10, help="renderings per letter and font")
+    parser.add_argument("--strings", type=int, default=8000)
+    parser.add_argument("--pairs", type=int, default=4000)
+    parser.add_argument("--hidden", type=int, default=512)
     parser.add_argument("--out", default=str(MODEL_PATH))
     args = parser.parse_args()
     start = time.perf_counter()
