@@ -170,7 +170,7 @@ def render(
     margin_y = round(text_height * rng.uniform(0.2, 0.8)) + 2
     width, height = right - left + 2 * margin_x, bottom - top + 2 * margin_y
     if style == "transparent":
-        image = Image.new("RGBA", (width, height), bg + (0,))
+        image = Image.new("RGBA", (width, height), (*bg, 0))
         ImageDraw.Draw(image).text((margin_x - left, margin_y - top), text, font=font, fill=fg)
     else:
         image = Image.new("RGB", (width, height), bg)
@@ -182,7 +182,7 @@ def render(
 def _degrade(image, degradations, *, rng, bg, fg, text_height) -> Image.Image:
     if "rotate" in degradations:
         angle = rng.uniform(-5, 5)
-        fill = bg + (0,) if image.mode == "RGBA" else bg
+        fill = (*bg, 0) if image.mode == "RGBA" else bg
         image = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
     if "specks" in degradations:
         draw = ImageDraw.Draw(image)

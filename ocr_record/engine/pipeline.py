@@ -159,7 +159,7 @@ class Reader:
         if read.junk < SPLIT_JUNK or read.glyph.width < 4 or self.backend is None:
             return [read]
         glyph = read.glyph
-        picture, scale = _tesseract_picture(ink, glyph)
+        picture, _scale = _tesseract_picture(ink, glyph)
         symbols = [
             sym for sym in self.backend.read_symbols(picture, psm=WORD_PSM) if sym[0][:1] in LETTERS
         ]
@@ -301,9 +301,7 @@ def _valleys(glyph: Glyph, limit: int) -> list[int]:
         return []
     smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
     inner = np.arange(2, profile.size - 2)
-    minima = [
-        int(c) for c in inner if smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1]
-    ]
+    minima = [int(c) for c in inner if smooth[c] <= smooth[c - 1] and smooth[c] <= smooth[c + 1]]
     minima.sort(key=lambda c: (smooth[c], c))
     chosen: list[int] = []
     for column in minima:
@@ -374,7 +372,9 @@ def _decide_case(reads: list[Read]) -> None:
     rises = _rises(reads)
     small = [h for r, h in zip(reads, rises, strict=True) if r.letter in X_HEIGHT_LETTERS]
     tall = [h for r, h in zip(reads, rises, strict=True) if r.letter in TALL_LETTERS]
-    ambiguous = [(r, h) for r, h in zip(reads, rises, strict=True) if r.letter.lower() in CASE_PAIRS]
+    ambiguous = [
+        (r, h) for r, h in zip(reads, rises, strict=True) if r.letter.lower() in CASE_PAIRS
+    ]
     if small and tall:
         threshold = (float(np.median(small)) + float(np.median(tall))) / 2
     elif tall:

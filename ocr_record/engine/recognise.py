@@ -1,11 +1,15 @@
-"""Reading letters with Tesseract in single-character mode (``--psm 10``).
+"""The engine's entry points and its two Tesseract backends.
 
-Two backends read the same way:
+``recognise_letters`` runs the reading pipeline (``pipeline.Reader``: ink map,
+segmentation, our glyph classifier, Tesseract's second opinion, case from geometry)
+and remembers the answers for images it has already seen.
 
-- ``tesserocr`` (default): libtesseract in process. The model is loaded once per
-  thread and reused, so a small image costs milliseconds.
-- ``pytesseract``: runs the ``tesseract`` command per image. Slower, for platforms
-  without the tesserocr wheel.
+The backends are only how Tesseract is reached; both serve the same pipeline:
+
+- ``tesserocr`` (default): libtesseract in process, one API object per thread and
+  page-segmentation mode, loaded once, so one glyph costs a few milliseconds.
+- ``pytesseract``: runs the ``tesseract`` command per read. Much slower, for
+  platforms without the tesserocr wheel.
 """
 
 import hashlib
