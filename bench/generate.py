@@ -250,7 +250,10 @@ def generate(
                 height = rng.choice(DEGRADED_HEIGHTS)
                 degradations = tuple(sorted(rng.sample(DEGRADATIONS, rng.choice((1, 1, 2)))))
             style = _style(rng)
-            if "contrast" in degradations and style in ("coloured", "transparent"):
+            # Low contrast is grey on grey; and JPEG has no alpha channel to be transparent in.
+            if ("contrast" in degradations and style in ("coloured", "transparent")) or (
+                "jpeg" in degradations and style == "transparent"
+            ):
                 style = "dark-on-light"
             fmt = "PNG" if style == "transparent" else rng.choice(FORMATS)
             if "jpeg" in degradations:
