@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from ocr_record.engine.classify import CLASSES, LETTERS, features, glyph_ink, load_model
 from ocr_record.engine.preprocess import ink_map
@@ -345,22 +346,42 @@ OFF_BASELINE: str = "gjpqyQJ"
 SMALL_SHARE: float = 0.86
 
 
-def _rises(reads: list[Read]) -> list[float]:
-    """Each glyph's top above the line's baseline (fitted, so a tilted line works too)."""
-    on_line = [r for r in reads if r.letter not in OFF_BASELINE] or reads
-    xs = np.array([(r.glyph.x0 + r.glyph.x1) / 2 for r in on_line])
-    bottoms = np.array([r.glyph.y1 for r in on_line], dtype=np.float64)
-    slope, base = 0.0, float(np.median(bottoms))
-    if len(on_line) >= 3 and np.ptp(xs) > 0:
+def _body(read: Read) -> tuple[int, int]:
+    """Top and bottom row of the glyph's main body: a speck that joined it as a "dot"
+    must not move the line's reference heights."""
+    glyph = read.glyph
+    if read.top >= 0:
+        return read.top, glyph.y1
+    labels, count = ndimage.label(glyph.mask, structure=np.ones((3, 3), dtype=bool))
+    if count <= 1:
+        return glyph.y0, glyph.y1
+    sizes = np.bincount(labels.ravel())[1:]
+    rows = np.flatnonzero((labels == int(np.argmax(sizes)) + 1).any(axis=1))
+    return glyph.y0 + int(rows[0]), glyph.y0 + int(rows[-1]) + 1
+
+
+def _baseline(reads: list[Read], bodies: list[tuple[int, int]]) -> tuple[float, float]:
+    """Slope and intercept of the line's baseline, fitted to glyphs that sit on it."""
+    pairs = [(r, b) for r, b in zip(reads, bodies, strict=True) if r.letter not in OFF_BASELINE]
+    pairs = pairs or list(zip(reads, bodies, strict=True))
+    xs = np.array([(r.glyph.x0 + r.glyph.x1) / 2 for r, _b in pairs])
+    bottoms = np.array([b[1] for _r, b in pairs], dtype=np.float64)
+    if len(pairs) >= 3 and np.ptp(xs) > 0:
         slope, base = np.polyfit(xs, bottoms, 1)
         # Text rotated by at most a few degrees: a steeper fit is an outlier's doing.
-        if abs(slope) > 0.12:
-            slope, base = 0.0, float(np.median(bottoms))
-    rises = []
-    for r in reads:
-        centre = (r.glyph.x0 + r.glyph.x1) / 2
-        rises.append(float(slope * centre + base) - (r.top if r.top >= 0 else r.glyph.y0))
-    return rises
+        if abs(slope) <= 0.12:
+            return float(slope), float(base)
+    return 0.0, float(np.median(bottoms))
+
+
+def _rises(reads: list[Read]) -> list[float]:
+    """Each glyph's top above the line's baseline (fitted, so a tilted line works too)."""
+    bodies = [_body(r) for r in reads]
+    slope, base = _baseline(reads, bodies)
+    return [
+        slope * (r.glyph.x0 + r.glyph.x1) / 2 + base - top
+        for r, (top, _bottom) in zip(reads, bodies, strict=True)
+    ]
 
 
 def _decide_case(reads: list[Read]) -> None:
