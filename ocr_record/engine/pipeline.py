@@ -42,6 +42,11 @@ N_LETTERS: int = len(LETTERS)
 TRUST: float = 0.9
 # Weight of Tesseract's vote (its confidence / 100) against the classifier's probability.
 TESSERACT_WEIGHT: float = 0.6
+# Letters that differ from a twin only by a small detail (e's bar, Q's tail, G's spur):
+# Tesseract is always asked about them and, when it is sure, it decides.
+DETAIL_TWINS: dict[str, str] = {"c": "e", "C": "G", "O": "Q"}
+DETAIL_CONFIDENCE: float = 80.0
+DETAIL_CHECK: bool = True
 # Repairs are tried on glyphs less sure than this, and kept when the result beats it.
 REPAIR_BELOW: float = 0.75
 # A glyph whose best letter is less likely than this (and that Tesseract does not
@@ -252,7 +257,9 @@ class Reader:
         """Pick the letter: classifier alone when sure, else with Tesseract's vote."""
         scores = read.probs[:N_LETTERS].copy()
         folded = read.folded[:N_LETTERS]
-        if read.tesseract is None and read.sureness < TRUST and self.backend is not None:
+        guess = LETTERS[int(np.argmax(scores))]
+        detail = DETAIL_CHECK and guess in DETAIL_TWINS
+        if read.tesseract is None and (read.sureness < TRUST or detail) and self.backend:
             picture, _scale = _tesseract_picture(ink, read.glyph)
             for text, confidence in self.backend.read(picture):
                 if text[:1] in LETTERS:
@@ -260,6 +267,10 @@ class Reader:
                     break
         if read.tesseract is not None:
             letter, confidence = read.tesseract
+            if detail and letter in DETAIL_TWINS[guess] and confidence >= DETAIL_CONFIDENCE:
+                # The told-apart detail (e's bar, Q's tail) is a pixel or two in the
+                # classifier's 20 px picture; Tesseract sees it at 40 px.
+                scores[LETTERS.index(letter)] = scores.max() + 0.01
             vote = TESSERACT_WEIGHT * (confidence / 100 if confidence >= 0 else 0.7)
             # The vote goes to the letter and its shape twins (c/C, I/l): Tesseract's
             # case for those is no better than ours, which the line geometry sets.
