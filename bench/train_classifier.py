@@ -24,7 +24,7 @@ from bench.generate import DEGRADATIONS, LETTERS, _style, random_text, render
 from ocr_record.engine.classify import CLASSES, JUNK, MODEL_PATH, features, glyph_ink
 from ocr_record.engine.images import load_image
 from ocr_record.engine.preprocess import ink_map
-from ocr_record.engine.segment import Glyph, _merge, segment
+from ocr_record.engine.segment import Glyph, merge, segment
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _main_glyph(glyphs: list[Glyph]) -> Glyph:
     for other in glyphs[1:]:
         shared = min(main.x1, other.x1) - max(main.x0, other.x0)
         if shared >= 0.3 * min(main.width, other.width):
-            main = _merge(main, other)
+            main = merge(main, other)
     return main
 
 

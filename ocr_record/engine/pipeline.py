@@ -2,17 +2,21 @@
 
 1. ``preprocess.ink_map``: polarity, contrast, noise, size -> ink map and mask.
 2. ``segment.segment``: connected components grouped into glyphs (dots joined,
-   specks dropped), left to right.
-3. Every glyph is scored by our own classifier (``classify``). Glyphs it does not
-   recognise are repaired: neighbours that only make sense together are merged
-   (a letter broken at a hairline) and wide pieces are cut at ink valleys
-   (touching letters); a repair is kept only when the classifier is surer after it.
-4. Glyphs the classifier is not sure about are read again by Tesseract in
-   single-character mode (``--psm 10``) on a clean, padded picture of that glyph
-   alone, and the two votes are combined.
-5. Case: for letters whose capital and small forms have the same shape
+   specks and solid patches dropped), left to right.
+3. Every glyph is scored by our own classifier (``classify``). Neighbours that only
+   make sense together (a letter broken at a hairline) are merged when the classifier
+   is surer of the merge.
+4. A glyph the classifier calls junk is usually touching letters: Tesseract's LSTM
+   reads it as one word (``--psm 8``), and the cuts between the letters it read are
+   placed by dynamic programming over the glyph's ink valleys (``Reader._align``).
+   When Tesseract reads nothing there, the classifier's own cut is the fallback.
+5. Glyphs the classifier is not sure about, and "detail twins" (c/e, C/G, O/Q), are
+   read again by Tesseract in single-character mode (``--psm 10``) on a clean, padded
+   picture of that glyph alone, and the two votes are combined.
+6. Case: for letters whose capital and small forms have the same shape
    (``c o s u v w x z``) the size-free classifier cannot tell, so case is decided
-   from the glyph's height against its neighbours (cap height versus x-height).
+   from how high the glyph reaches above the line's fitted baseline, against the
+   x-height and cap-height letters next to it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from scipy import ndimage
 
 from ocr_record.engine.classify import CLASSES, LETTERS, features, glyph_ink, load_model
 from ocr_record.engine.preprocess import ink_map
-from ocr_record.engine.segment import Glyph, _merge, cut, segment, split_candidates
+from ocr_record.engine.segment import Glyph, cut, merge, segment, split_candidates
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +151,7 @@ class Reader:
             a, b = reads[index], reads[index + 1]
             close = b.glyph.x0 - a.glyph.x1 <= 0.15 * line_height
             if close and min(a.sureness, b.sureness) < REPAIR_BELOW:
-                (merged,) = self._classify(ink, [_merge(a.glyph, b.glyph)])
+                (merged,) = self._classify(ink, [merge(a.glyph, b.glyph)])
                 if merged.sureness > max(a.sureness, b.sureness, REPAIR_BELOW):
                     reads[index : index + 2] = [merged]
                     continue

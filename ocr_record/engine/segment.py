@@ -57,7 +57,7 @@ class Glyph:
         return self.y1 - self.y0
 
 
-def _merge(a: Glyph, b: Glyph) -> Glyph:
+def merge(a: Glyph, b: Glyph) -> Glyph:
     x0, y0 = min(a.x0, b.x0), min(a.y0, b.y0)
     x1, y1 = max(a.x1, b.x1), max(a.y1, b.y1)
     mask = np.zeros((y1 - y0, x1 - x0), dtype=bool)
@@ -130,7 +130,7 @@ def segment(mask: np.ndarray) -> list[Glyph]:
                 host = index
                 break
         if host is not None:
-            glyphs[host] = _merge(glyphs[host], part)
+            glyphs[host] = merge(glyphs[host], part)
         elif part.height >= MIN_HEIGHT * line_height:
             glyphs.append(part)
     glyphs = [g for g in glyphs if not _is_block(g, mask.shape)]
