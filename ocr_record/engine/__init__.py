@@ -4,10 +4,12 @@ Public interface (everything else in the package is an implementation detail):
 
 - ``load_image(data, *, max_pixels)`` decodes and normalises uploaded bytes to an
   8-bit greyscale Pillow image, or raises an ``InvalidImage`` subclass.
-- ``recognise_letters(image, *, backend)`` returns a ``Recognition``: the letters
-  read, each with Tesseract's confidence.
-- ``get_engine(backend)`` returns the per-process engine (loaded once); ``check_engine``
-  raises ``EngineUnavailable`` when it cannot be loaded.
+- ``recognise_letters(image, *, backend, tessdata)`` returns a ``Recognition``: the
+  letters read, left to right, each with a confidence from 0 to 100. How they are
+  read is described in ``pipeline``; a repeated image is answered from memory.
+- ``get_engine(backend)`` returns the per-process Tesseract backend (loaded once);
+  ``check_engine`` raises ``EngineUnavailable`` with a message when Tesseract, its
+  language data or the shipped glyph classifier cannot be loaded.
 """
 
 from ocr_record.engine.errors import (

@@ -1,13 +1,18 @@
-"""Reading letters with Tesseract in single-character mode (``--psm 10``).
+"""The engine's entry points and its two Tesseract backends.
 
-Two backends read the same way:
+``recognise_letters`` runs the reading pipeline (``pipeline.Reader``: ink map,
+segmentation, our glyph classifier, Tesseract's second opinion, case from geometry)
+and remembers the answers for images it has already seen.
 
-- ``tesserocr`` (default): libtesseract in process. The model is loaded once per
-  thread and reused, so a small image costs milliseconds.
-- ``pytesseract``: runs the ``tesseract`` command per image. Slower, for platforms
-  without the tesserocr wheel.
+The backends are only how Tesseract is reached; both serve the same pipeline:
+
+- ``tesserocr`` (default): libtesseract in process, one API object per thread and
+  page-segmentation mode, loaded once, so one glyph costs a few milliseconds.
+- ``pytesseract``: runs the ``tesseract`` command per read. Much slower, for
+  platforms without the tesserocr wheel.
 """
 
+import glob
 import logging
 import os
 import string
@@ -20,6 +25,7 @@ from typing import Protocol
 from PIL import Image
 
 from ocr_record.engine.errors import EngineUnavailable
+from ocr_record.engine.pipeline import Reader
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +45,15 @@ class Recognition:
     confidences: list[float] = field(default_factory=list)
 
 
+# (text, confidence 0-100 or -1 when unknown, (x0, y0, x1, y1) in the image read)
+Symbol = tuple[str, float, tuple[int, int, int, int]]
+
+
 class Backend(Protocol):
     name: str
+
+    def read_symbols(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[Symbol]:
+        """Return (symbol, confidence, box) triples Tesseract read in ``image``."""
 
     def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
         """Return (symbol, confidence) pairs Tesseract read in ``image``."""
@@ -83,17 +96,25 @@ class TesserocrBackend:
         return apis[psm]
 
     def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
+        return [(text, conf) for text, conf, _box in self.read_symbols(image, psm=psm)]
+
+    def read_symbols(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[Symbol]:
+        """(text, confidence, box) per symbol; box is (x0, y0, x1, y1) in ``image``."""
         api = self._api(psm)
         api.SetImage(image)
         api.Recognize()
-        symbols: list[tuple[str, float]] = []
+        symbols: list[Symbol] = []
         iterator = api.GetIterator()
         level = self._tesserocr.RIL.SYMBOL
         if iterator is not None:
             for symbol in self._tesserocr.iterate_level(iterator, level):
-                text = symbol.GetUTF8Text(level)
+                try:
+                    text = symbol.GetUTF8Text(level)
+                except RuntimeError:  # an empty result: nothing was read
+                    continue
                 if text:
-                    symbols.append((text, symbol.Confidence(level)))
+                    box = symbol.BoundingBox(level) or (0, 0, image.width, image.height)
+                    symbols.append((text, symbol.Confidence(level), tuple(box)))
         api.Clear()
         return symbols
 
@@ -114,16 +135,38 @@ class PytesseractBackend:
         except (pytesseract.TesseractNotFoundError, OSError) as exc:
             raise EngineUnavailable(f"The tesseract command cannot be run: {exc}") from exc
 
-    def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
+    def _config(self, psm: int) -> str:
         config = f"--psm {psm} -c tessedit_char_whitelist={LETTERS}"
         if self._tessdata:
             config += f' --tessdata-dir "{self._tessdata}"'
+        return config
+
+    def read(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[tuple[str, float]]:
         try:
-            text = self._pytesseract.image_to_string(image, lang=self._language, config=config)
+            text = self._pytesseract.image_to_string(
+                image, lang=self._language, config=self._config(psm)
+            )
         except (self._pytesseract.TesseractError, OSError) as exc:
             raise EngineUnavailable(f"Tesseract failed: {exc}") from exc
         # The command line gives no per-symbol confidence; report it as unknown (-1).
         return [(char, -1.0) for char in text if not char.isspace()]
+
+    def read_symbols(self, image: Image.Image, *, psm: int = SINGLE_CHAR_PSM) -> list[Symbol]:
+        """(text, -1, box) per symbol: the command line's box file has no confidence."""
+        try:
+            boxes = self._pytesseract.image_to_boxes(
+                image, lang=self._language, config=self._config(psm)
+            )
+        except (self._pytesseract.TesseractError, OSError) as exc:
+            raise EngineUnavailable(f"Tesseract failed: {exc}") from exc
+        symbols: list[Symbol] = []
+        for line in boxes.splitlines():
+            parts = line.split()
+            if len(parts) >= 5 and parts[0] in LETTERS:
+                x0, y0, x1, y1 = (int(v) for v in parts[1:5])
+                # Box files count rows from the bottom of the image.
+                symbols.append((parts[0], -1.0, (x0, image.height - y1, x1, image.height - y0)))
+        return symbols
 
 
 BACKENDS: dict[str, Callable[..., Backend]] = {
@@ -132,11 +175,25 @@ BACKENDS: dict[str, Callable[..., Backend]] = {
 }
 
 
+# Where distributions install Tesseract's language data, newest version first.
+TESSDATA_LOCATIONS: tuple[str, ...] = (
+    *sorted(glob.glob("/usr/share/tesseract-ocr/*/tessdata/"), reverse=True),
+    "/usr/share/tessdata/",
+    "/usr/local/share/tessdata/",
+)
+
+
 def _default_tessdata(tesserocr) -> str:
-    path, _languages = tesserocr.get_languages()
-    for candidate in (path, "/usr/share/tesseract-ocr/5/tessdata/"):
+    """The folder with ``eng.traineddata``.
+
+    Known locations are tried before asking tesserocr: without a path it searches the
+    working folder recursively (a checkout with its .venv costs seconds per process).
+    """
+    candidates = [os.environ.get("TESSDATA_PREFIX", ""), *TESSDATA_LOCATIONS]
+    for candidate in candidates:
         if candidate and os.path.exists(os.path.join(candidate, f"{DEFAULT_LANGUAGE}.traineddata")):
             return candidate
+    path, _languages = tesserocr.get_languages()
     return path
 
 
@@ -162,7 +219,12 @@ def get_engine(backend: str = TesserocrBackend.name, *, tessdata: str | None = N
 
 def check_engine(backend: str = TesserocrBackend.name, *, tessdata: str | None = None) -> None:
     """Raise ``EngineUnavailable`` when the engine cannot be loaded."""
-    get_engine(backend, tessdata=tessdata)
+    _reader(backend, tessdata)
+
+
+@cache
+def _reader(backend: str, tessdata: str | None) -> Reader:
+    return Reader(get_engine(backend, tessdata=tessdata))
 
 
 def recognise_letters(
@@ -171,10 +233,9 @@ def recognise_letters(
     backend: str = TesserocrBackend.name,
     tessdata: str | None = None,
 ) -> Recognition:
-    """Read the letters A-Z a-z in a normalised greyscale image."""
-    engine = get_engine(backend, tessdata=tessdata)
-    darkest, lightest = image.getextrema()
-    if darkest == lightest:  # a flat image has no ink; Tesseract would guess anyway
-        return Recognition()
-    pairs = [(char, conf) for text, conf in engine.read(image) for char in text if char in LETTERS]
-    return Recognition(letters=[c for c, _ in pairs], confidences=[conf for _, conf in pairs])
+    """Read the letters A-Z a-z in a normalised greyscale image (see ``pipeline``)."""
+    reader = _reader(backend, tessdata)
+    if image.mode != "L":
+        image = image.convert("L")
+    letters, confidences = reader.read(image)
+    return Recognition(letters=list(letters), confidences=list(confidences))
