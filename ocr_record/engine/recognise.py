@@ -176,11 +176,27 @@ BACKENDS: dict[str, Callable[..., Backend]] = {
 }
 
 
+# Where distributions put the language data. Checked before asking tesserocr, whose
+# get_languages() took 12 s here (it initialises a throwaway Tesseract to find out).
+KNOWN_TESSDATA: tuple[str, ...] = (
+    "/usr/share/tesseract-ocr/5/tessdata/",
+    "/usr/share/tesseract-ocr/4.00/tessdata/",
+    "/usr/share/tessdata/",
+    "/usr/local/share/tessdata/",
+    "/opt/homebrew/share/tessdata/",
+)
+
+
+def _has_language(path: str | None) -> bool:
+    return bool(path) and os.path.exists(os.path.join(path, f"{DEFAULT_LANGUAGE}.traineddata"))
+
+
 def _default_tessdata(tesserocr) -> str:
-    path, _languages = tesserocr.get_languages()
-    for candidate in (path, "/usr/share/tesseract-ocr/5/tessdata/"):
-        if candidate and os.path.exists(os.path.join(candidate, f"{DEFAULT_LANGUAGE}.traineddata")):
+    prefix = os.environ.get("TESSDATA_PREFIX")
+    for candidate in (prefix, *KNOWN_TESSDATA):
+        if _has_language(candidate):
             return candidate
+    path, _languages = tesserocr.get_languages()
     return path
 
 
