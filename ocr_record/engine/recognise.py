@@ -26,7 +26,7 @@ from typing import Protocol
 from PIL import Image
 
 from ocr_record.engine.errors import EngineUnavailable
-from ocr_record.engine.pipeline import Reader
+from ocr_record.engine.pipeline import WORD_PSM, Reader
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,10 @@ class TesserocrBackend:
         self._tessdata = tessdata or _default_tessdata(tesserocr)
         self._language = language
         self._local = threading.local()
-        self._api(SINGLE_CHAR_PSM)  # fail now, not on the first request
+        # Fail now, not on the first request; and load both modes the pipeline uses
+        # (single character, and one word for touching letters) while we are at it.
+        self._api(SINGLE_CHAR_PSM)
+        self._api(WORD_PSM)
 
     def _api(self, psm: int):
         apis = self._local.__dict__.setdefault("apis", {})
