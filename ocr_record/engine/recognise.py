@@ -180,7 +180,7 @@ BACKENDS: dict[str, Callable[..., Backend]] = {
 
 
 # Where distributions put the language data. Checked before asking tesserocr, whose
-# get_languages() took 12 s here (it initialises a throwaway Tesseract to find out).
+# get_languages() took 12 s per process on the build machine.
 KNOWN_TESSDATA: tuple[str, ...] = (
     "/usr/share/tesseract-ocr/5/tessdata/",
     "/usr/share/tesseract-ocr/4.00/tessdata/",
