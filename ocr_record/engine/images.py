@@ -18,15 +18,7 @@ from ocr_record.engine.errors import ImageTooLarge, InvalidImage, UnsupportedIma
 logger = logging.getLogger(__name__)
 
 # Pillow format names we accept ("MPO" is what Pillow calls many camera JPEGs).
-SUPPORTED_FORMATS: tuple[str, ...] = (
-    "PNG",
-    "JPEG",
-    "MPO",
-    "GIF",
-    "BMP",
-    "WEBP",
-    "TIFF",
-)
+SUPPORTED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "MPO", "GIF", "BMP", "WEBP", "TIFF")
 DEFAULT_MAX_PIXELS: int = 25_000_000
 
 

@@ -64,6 +64,10 @@ MAX_CUT_CANDIDATES: int = 10
 # Page segmentation mode for touching letters: one word (the LSTM reads it whole).
 WORD_PSM: int = 8
 MAX_SPLIT_DEPTH: int = 3
+# At most this many Tesseract reads per image, so a picture full of shapes (a photo, a
+# pattern) costs tens of milliseconds, not seconds. Text of up to ~30 letters never
+# comes close.
+MAX_TESSERACT_READS: int = 16
 # A "letter" shorter than this share of the line's median glyph height is a speck
 # (x-height letters are about 0.7 of the median; dots and specks far less).
 SPECK_SHARE: float = 0.45
@@ -138,9 +142,10 @@ class Reader:
         line_height = max(g.height for g in glyphs)
         reads = self._classify(inked.ink, glyphs)
         reads = self._merge_broken(inked.ink, reads, line_height)
-        reads = [p for r in reads for p in self._separate(inked.ink, r, line_height)]
+        budget = _Budget(MAX_TESSERACT_READS)
+        reads = [p for r in reads for p in self._separate(inked.ink, r, line_height, budget)]
         for r in reads:
-            self._decide(inked.ink, r)
+            self._decide(inked.ink, r, budget)
         reads = _drop_specks([r for r in reads if r.letter])
         _decide_case(reads)
         return [r.letter for r in reads], [round(100 * r.confidence, 1) for r in reads]
@@ -158,7 +163,9 @@ class Reader:
             index += 1
         return reads
 
-    def _separate(self, ink: np.ndarray, read: Read, line_height: int) -> list[Read]:
+    def _separate(
+        self, ink: np.ndarray, read: Read, line_height: int, budget: _Budget
+    ) -> list[Read]:
         """Letters in a glyph the classifier calls junk (touching letters, or not a letter).
 
         Tesseract reads the piece as a word (its LSTM needs no segmentation) and its
@@ -168,6 +175,8 @@ class Reader:
         """
         if read.junk < SPLIT_JUNK or read.glyph.width < 4 or self.backend is None:
             return [read]
+        if not budget.take():
+            return self._split_touching(ink, read, line_height)
         glyph = read.glyph
         picture, _scale = _tesseract_picture(ink, glyph)
         symbols = [
@@ -257,13 +266,14 @@ class Reader:
             piece for p in best[1] for piece in self._split_touching(ink, p, line_height, depth + 1)
         ]
 
-    def _decide(self, ink: np.ndarray, read: Read) -> None:
+    def _decide(self, ink: np.ndarray, read: Read, budget: _Budget) -> None:
         """Pick the letter: classifier alone when sure, else with Tesseract's vote."""
         scores = read.probs[:N_LETTERS].copy()
         folded = read.folded[:N_LETTERS]
         guess = LETTERS[int(np.argmax(scores))]
         detail = DETAIL_CHECK and guess in DETAIL_TWINS
-        if read.tesseract is None and (read.sureness < TRUST or detail) and self.backend:
+        asks = read.tesseract is None and (read.sureness < TRUST or detail)
+        if asks and self.backend is not None and budget.take():
             picture, _scale = _tesseract_picture(ink, read.glyph)
             for text, confidence in self.backend.read(picture):
                 if text[:1] in LETTERS:
@@ -287,6 +297,18 @@ class Reader:
             return
         read.letter = LETTERS[best]
         read.confidence = min(confidence, 1.0)
+
+
+class _Budget:
+    """How many more Tesseract reads one image may cost (a busy picture has hundreds of
+    "glyphs"; past the budget the classifier decides alone)."""
+
+    def __init__(self, reads: int) -> None:
+        self.left = reads
+
+    def take(self) -> bool:
+        self.left -= 1
+        return self.left >= 0
 
 
 def _drop_specks(reads: list[Read]) -> list[Read]:

@@ -12,7 +12,6 @@ The backends are only how Tesseract is reached; both serve the same pipeline:
   platforms without the tesserocr wheel.
 """
 
-import glob
 import logging
 import os
 import string
@@ -25,7 +24,7 @@ from typing import Protocol
 from PIL import Image
 
 from ocr_record.engine.errors import EngineUnavailable
-from ocr_record.engine.pipeline import Reader
+from ocr_record.engine.pipeline import WORD_PSM, Reader
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +72,10 @@ class TesserocrBackend:
         self._tessdata = tessdata or _default_tessdata(tesserocr)
         self._language = language
         self._local = threading.local()
-        self._api(SINGLE_CHAR_PSM)  # fail now, not on the first request
+        # Fail now, not on the first request; and load both modes the pipeline uses
+        # (single character, and one word for touching letters) while we are at it.
+        self._api(SINGLE_CHAR_PSM)
+        self._api(WORD_PSM)
 
     def _api(self, psm: int):
         apis = self._local.__dict__.setdefault("apis", {})
@@ -175,23 +177,25 @@ BACKENDS: dict[str, Callable[..., Backend]] = {
 }
 
 
-# Where distributions install Tesseract's language data, newest version first.
-TESSDATA_LOCATIONS: tuple[str, ...] = (
-    *sorted(glob.glob("/usr/share/tesseract-ocr/*/tessdata/"), reverse=True),
+# Where distributions put the language data. Checked before asking tesserocr, whose
+# get_languages() took 12 s per process on the build machine.
+KNOWN_TESSDATA: tuple[str, ...] = (
+    "/usr/share/tesseract-ocr/5/tessdata/",
+    "/usr/share/tesseract-ocr/4.00/tessdata/",
     "/usr/share/tessdata/",
     "/usr/local/share/tessdata/",
+    "/opt/homebrew/share/tessdata/",
 )
 
 
-def _default_tessdata(tesserocr) -> str:
-    """The folder with ``eng.traineddata``.
+def _has_language(path: str | None) -> bool:
+    return bool(path) and os.path.exists(os.path.join(path, f"{DEFAULT_LANGUAGE}.traineddata"))
 
-    Known locations are tried before asking tesserocr: without a path it searches the
-    working folder recursively (a checkout with its .venv costs seconds per process).
-    """
-    candidates = [os.environ.get("TESSDATA_PREFIX", ""), *TESSDATA_LOCATIONS]
-    for candidate in candidates:
-        if candidate and os.path.exists(os.path.join(candidate, f"{DEFAULT_LANGUAGE}.traineddata")):
+
+def _default_tessdata(tesserocr) -> str:
+    prefix = os.environ.get("TESSDATA_PREFIX")
+    for candidate in (prefix, *KNOWN_TESSDATA):
+        if _has_language(candidate):
             return candidate
     path, _languages = tesserocr.get_languages()
     return path
