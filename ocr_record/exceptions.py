@@ -14,12 +14,12 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
-from ocr_record.deadline import RecognitionTimeout
 from ocr_record.engine import (
     EngineError,
     EngineUnavailable,
     ImageTooLarge,
     InvalidImage,
+    RecognitionTimeout,
     UnsupportedImageFormat,
 )
 

@@ -14,7 +14,6 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from django.db import OperationalError, connection
 from django.test import override_settings
@@ -34,11 +33,9 @@ UNAVAILABLE = {
 }
 
 
-def noise_png(size: int = 1000, seed: int = 0) -> bytes:
-    """Random black and white pixels: a large image that takes the engine milliseconds,
-    far over the 1 ms limits below."""
-    pixels = (np.random.default_rng(seed).random((size, size)) > 0.5).astype(np.uint8) * 255
-    return encode(Image.fromarray(pixels, "L"))
+def slow_png(text: str = "Slow words") -> bytes:
+    """A line of letters: several milliseconds of work, far over the 1 ms limits below."""
+    return encode(draw_text(text))
 
 
 def process_exists(pid: int) -> bool:
@@ -64,12 +61,29 @@ def assert_serves_the_next_request(post_image) -> None:
 # --- OCR time limit -----------------------------------------------------------------
 
 
-def test_a_recognition_over_the_time_limit_is_stopped_and_answered_503(post_image, settings):
+def test_an_in_process_recognition_over_the_time_limit_stops_and_answers_503(post_image, settings):
+    settings.OCR_TIMEOUT_SECONDS = 0.001
+
+    response = post_image(slow_png())
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "detail": "Reading the image took longer than the limit of 0.001 seconds.",
+        "code": "ocr_timeout",
+    }
+    assert response["Retry-After"] == "30"
+    assert OcrRecord.objects.count() == 0
+    settings.OCR_TIMEOUT_SECONDS = 20.0
+    assert_serves_the_next_request(post_image)
+
+
+def test_a_recognition_process_over_the_time_limit_is_killed_and_answered_503(post_image, settings):
+    settings.OCR_RECOGNITION_PROCESS = True
     post_image(encode(draw_text("A")))  # start this thread's recognition process
     busy_pid = current_recognition_pid()
 
     settings.OCR_TIMEOUT_SECONDS = 0.001
-    response = post_image(noise_png())
+    response = post_image(slow_png())
 
     assert response.status_code == 503
     assert response.json() == {
@@ -84,9 +98,11 @@ def test_a_recognition_over_the_time_limit_is_stopped_and_answered_503(post_imag
     assert current_recognition_pid() != busy_pid
 
 
+@pytest.mark.parametrize("in_a_process", [False, True])
 @override_settings(OCR_TIMEOUT_SECONDS=0.001)
-def test_a_slow_image_is_refused_again_and_never_stored(post_image):
-    data = noise_png(seed=1)
+def test_a_slow_image_is_refused_again_and_never_stored(post_image, settings, in_a_process):
+    settings.OCR_RECOGNITION_PROCESS = in_a_process
+    data = slow_png("Slower words")
 
     assert post_image(data).json()["code"] == "ocr_timeout"
     assert post_image(data).json()["code"] == "ocr_timeout"
@@ -98,14 +114,29 @@ def test_the_time_limit_is_a_setting_with_a_default(settings):
 
     assert production.OCR_TIMEOUT_SECONDS == 20.0
     assert settings.OCR_TIMEOUT_SECONDS == 20.0
+    assert production.OCR_RECOGNITION_PROCESS is False
 
 
 # --- Engine faults ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fault", ["crash", "exit_quietly", "raise_bug"])
-def test_an_engine_that_crashes_answers_503_and_the_next_request_works(post_image, fault):
-    with override_settings(OCR_RECOGNISER=f"tests.fault_engines.{fault}"):
+@pytest.mark.parametrize(
+    ("fault", "in_a_process"),
+    [
+        # A crash in C code or an exit takes its process along: only survivable in a
+        # recognition process of its own.
+        ("crash", True),
+        ("exit_quietly", True),
+        ("raise_bug", True),
+        ("raise_bug", False),
+    ],
+)
+def test_an_engine_that_crashes_answers_503_and_the_next_request_works(
+    post_image, fault, in_a_process
+):
+    with override_settings(
+        OCR_RECOGNISER=f"tests.fault_engines.{fault}", OCR_RECOGNITION_PROCESS=in_a_process
+    ):
         response = post_image(encode(draw_text("Cr")))
 
     assert response.status_code == 503

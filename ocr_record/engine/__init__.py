@@ -17,6 +17,7 @@ from ocr_record.engine.errors import (
     EngineUnavailable,
     ImageTooLarge,
     InvalidImage,
+    RecognitionTimeout,
     UnsupportedImageFormat,
 )
 from ocr_record.engine.images import SUPPORTED_FORMATS, load_image
@@ -36,6 +37,7 @@ __all__ = [
     "ImageTooLarge",
     "InvalidImage",
     "Recognition",
+    "RecognitionTimeout",
     "UnsupportedImageFormat",
     "check_engine",
     "get_engine",

@@ -19,3 +19,7 @@ class ImageTooLarge(InvalidImage):
 
 class EngineUnavailable(EngineError):
     """Tesseract or its language data cannot be loaded or run."""
+
+
+class RecognitionTimeout(EngineError):
+    """Reading the image took longer than the caller's time limit."""

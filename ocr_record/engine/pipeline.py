@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ from PIL import Image
 from scipy import ndimage
 
 from ocr_record.engine.classify import CLASSES, LETTERS, features, glyph_ink, load_model
+from ocr_record.engine.errors import RecognitionTimeout
 from ocr_record.engine.preprocess import ink_map
 from ocr_record.engine.segment import Glyph, cut, merge, segment, split_candidates
 
@@ -132,17 +134,24 @@ class Reader:
         rows = np.stack([features(glyph_ink(ink, g)) for g in glyphs])
         return [Read(g, p) for g, p in zip(glyphs, self.model.probabilities(rows), strict=True)]
 
-    def read(self, image: Image.Image) -> tuple[list[str], list[float]]:
+    def read(
+        self, image: Image.Image, *, deadline: float | None = None
+    ) -> tuple[list[str], list[float]]:
+        """Letters and confidences (0-100) left to right; ``deadline`` is a
+        ``time.monotonic()`` value past which ``RecognitionTimeout`` is raised."""
+        budget = _Budget(MAX_TESSERACT_READS, deadline)
         inked = ink_map(image)
         if inked is None:
             return [], []
+        budget.check_time()
         glyphs = segment(inked.mask)
         if not glyphs:
             return [], []
+        budget.check_time()
         line_height = max(g.height for g in glyphs)
         reads = self._classify(inked.ink, glyphs)
         reads = self._merge_broken(inked.ink, reads, line_height)
-        budget = _Budget(MAX_TESSERACT_READS)
+        budget.check_time()
         reads = [p for r in reads for p in self._separate(inked.ink, r, line_height, budget)]
         for r in reads:
             self._decide(inked.ink, r, budget)
@@ -301,12 +310,23 @@ class Reader:
 
 class _Budget:
     """How many more Tesseract reads one image may cost (a busy picture has hundreds of
-    "glyphs"; past the budget the classifier decides alone)."""
+    "glyphs"; past the budget the classifier decides alone), and until when.
 
-    def __init__(self, reads: int) -> None:
+    Every step between two checks is bounded (one Tesseract read of a small crop, or
+    numpy over a downscaled image), so checking here stops a recognition soon after
+    its time limit without leaving the process.
+    """
+
+    def __init__(self, reads: int, deadline: float | None = None) -> None:
         self.left = reads
+        self.deadline = deadline
+
+    def check_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise RecognitionTimeout("Reading the image took longer than its time limit.")
 
     def take(self) -> bool:
+        self.check_time()
         self.left -= 1
         return self.left >= 0
 

@@ -16,6 +16,7 @@ import logging
 import os
 import string
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -236,10 +237,15 @@ def recognise_letters(
     *,
     backend: str = TesserocrBackend.name,
     tessdata: str | None = None,
+    timeout: float | None = None,
 ) -> Recognition:
-    """Read the letters A-Z a-z in a normalised greyscale image (see ``pipeline``)."""
+    """Read the letters A-Z a-z in a normalised greyscale image (see ``pipeline``).
+
+    With ``timeout`` (seconds), raise ``RecognitionTimeout`` once it has passed.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
     reader = _reader(backend, tessdata)
     if image.mode != "L":
         image = image.convert("L")
-    letters, confidences = reader.read(image)
+    letters, confidences = reader.read(image, deadline=deadline)
     return Recognition(letters=list(letters), confidences=list(confidences))
