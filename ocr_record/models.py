@@ -74,7 +74,7 @@ class OcrRecord(models.Model):
         db_index=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="The lowest per-letter confidence (0-100); empty when the engine "
-        "gave none (no letters, or the pytesseract backend).",
+        "gave none (no letters).",
     )
     reviewed_at = models.DateTimeField("reviewed at", null=True, blank=True, editable=False)
     reviewed_by = models.ForeignKey(

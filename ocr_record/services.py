@@ -37,7 +37,7 @@ def md5_hex(data: bytes) -> str:
 def engine_confidence(recognition: Recognition) -> float | None:
     """The lowest per-letter confidence, or None when the engine gave none.
 
-    The pytesseract backend reports -1 (unknown) for every letter.
+    A letter whose confidence is unknown is reported as -1.
     """
     known = [c for c in recognition.confidences if c >= 0]
     if not known or len(known) != len(recognition.confidences):

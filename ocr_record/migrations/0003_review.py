@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='ocrrecord',
             name='confidence',
-            field=models.FloatField(blank=True, db_index=True, editable=False, help_text='The lowest per-letter confidence (0-100); empty when the engine gave none (no letters, or the pytesseract backend).', null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='engine confidence'),
+            field=models.FloatField(blank=True, db_index=True, editable=False, help_text='The lowest per-letter confidence (0-100); empty when the engine gave none (no letters).', null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='engine confidence'),
         ),
         migrations.AddField(
             model_name='ocrrecord',
