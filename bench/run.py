@@ -117,6 +117,31 @@ def summarise(results: list[Result]) -> dict[str, float]:
     }
 
 
+DATASET_GROUP = "dataset"
+
+
+def dataset_samples(path: str) -> list[Sample]:
+    """Samples from a labelled dataset, e.g. the admin's export of reviewed records."""
+    from ocr_record.dataset import read_dataset
+
+    return [
+        Sample(
+            id=item.name,
+            group=DATASET_GROUP,
+            font_set=path,
+            font="",
+            text="".join(item.letters),
+            label="".join(item.letters),
+            style="",
+            format="",
+            text_height=0,
+            degradations=(),
+            data=item.data,
+        )
+        for item in read_dataset(path)
+    ]
+
+
 def print_table(title: str, by_reader: dict[str, list[Result]]) -> None:
     print(f"\n### {title}\n")
     print("| reader | group | n | exact % | case-insens. % | CER % | p50 ms | p95 ms |")
@@ -125,7 +150,7 @@ def print_table(title: str, by_reader: dict[str, list[Result]]) -> None:
         groups = defaultdict(list)
         for result in results:
             groups[result.sample.group].append(result)
-        for group in [*GROUPS, "overall"]:
+        for group in [*GROUPS, DATASET_GROUP, "overall"]:
             rows = results if group == "overall" else groups.get(group)
             if not rows:
                 continue
@@ -150,15 +175,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default="tesserocr", choices=("tesserocr", "pytesseract"))
     parser.add_argument("--no-baseline", action="store_true", help="skip the pytesseract baseline")
     parser.add_argument("--errors", action="store_true", help="list the engine's misreads")
+    parser.add_argument(
+        "--dataset",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also read a labelled dataset (ZIP or folder, see ocr_record/dataset.py), "
+        "e.g. reviewed records exported from the admin",
+    )
+    parser.add_argument("--only-datasets", action="store_true", help="skip the generated font sets")
     args = parser.parse_args(argv)
 
     font_sets = ("tune", "holdout") if args.fonts == "both" else (args.fonts,)
+    sets: list[tuple[str, list[Sample]]] = []
+    if not args.only_datasets:
+        counts = scaled_counts(args.quick, args.limit)
+        sets += [(f"Fonts: {name}", generate(name, counts=counts)) for name in font_sets]
+    sets += [(f"Dataset: {path}", dataset_samples(path)) for path in args.dataset]
     reader = f"engine ({args.backend})"
     # Warm up: load the model once, as a running service would have.
     warm = generate("tune", counts={"single": 1})[0]
     run_engine(warm, args.backend)
-    for font_set in font_sets:
-        samples = generate(font_set, counts=scaled_counts(args.quick, args.limit))
+    for title, samples in sets:
         by_reader: dict[str, list[Result]] = {reader: [], "baseline": []}
         for sample in samples:
             by_reader[reader].append(run_engine(sample, args.backend))
@@ -166,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
                 by_reader["baseline"].append(run_baseline(sample))
         if args.no_baseline:
             del by_reader["baseline"]
-        print_table(f"Fonts: {font_set} ({len(samples)} images)", by_reader)
+        print_table(f"{title} ({len(samples)} images)", by_reader)
         if args.errors:
             for result in by_reader[reader]:
                 if not exact(result.sample.label, result.got):

@@ -77,3 +77,23 @@ def test_a_zip_without_labels_is_refused(tmp_path):
 
     with pytest.raises(DatasetError, match=r"no labels\.tsv"):
         list(read_dataset(archive))
+
+
+def test_the_benchmark_reads_an_exported_dataset(tmp_path, capsys):
+    from bench.run import main as run_benchmark
+
+    items = [
+        ("images/hello.png", encode(draw_text("Hello")), list("Hello")),
+        ("images/wrong.png", encode(draw_text("Kp")), list("Zz")),  # a wrong label
+    ]
+    path = tmp_path / "reviewed.zip"
+    with path.open("wb") as target:
+        write_dataset(items, target)
+
+    assert run_benchmark(["--dataset", str(path), "--only-datasets", "--no-baseline"]) == 0
+
+    rows = [line for line in capsys.readouterr().out.splitlines() if "| dataset |" in line]
+    (row,) = rows
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[2] == "2"  # n
+    assert cells[3] == "50.0"  # exact %: the engine reads both, one label is wrong
