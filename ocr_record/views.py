@@ -1,6 +1,5 @@
 """The OCR record API: list, detail and the upload that recognises letters."""
 
-from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -102,8 +101,7 @@ class OcrRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if len(request.FILES.getlist("image")) > 1:
             raise ValidationError({"image": ["Send exactly one file in the field 'image'."]})
         upload = upload_serializer.validated_data["image"]
-        if upload.size > settings.OCR_MAX_UPLOAD_BYTES:  # a parser without the size handler
-            raise ValidationError({"image": ["The file is larger than the upload limit."]})
+        # ImageUploadParser has already refused anything over OCR_MAX_UPLOAD_BYTES.
         data, image_md5 = read_upload(upload.chunks())
         record = parse_letters(data=data, image_md5=image_md5)
         return Response(OcrParseLetterResSer({"content": record.content}).data)
