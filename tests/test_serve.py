@@ -204,7 +204,14 @@ def test_static_files_are_served_by_whitenoise_without_debug(server):
 
 
 def test_the_engine_is_loaded_in_each_worker_before_requests(server):
-    loaded = [line for line in server.log().splitlines() if "OCR engine tesserocr loaded" in line]
+    # /healthz answered as soon as one worker was up; the others may still be loading.
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while True:
+        log = server.log().splitlines()
+        loaded = [line for line in log if "OCR engine tesserocr loaded" in line]
+        if len(loaded) >= 4 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
 
     assert len(loaded) >= 4
 
