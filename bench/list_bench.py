@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ocr_project.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1")
+# Requests go to the test client over plain HTTP: no redirect to HTTPS.
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 
 import django
 
@@ -37,8 +39,9 @@ LIST_URL = "/api/ocr_record/"
 # Seeded records span a year, newest "now"; sizes 1 kB .. 501 kB; letters are short
 # words built from a 16-letter alphabet, so any 3-letter search term is selective.
 SEED_SQL = """
-INSERT INTO ocr_record_ocrrecord (created_at, image_md5, image_size, content, content_text)
-SELECT created_at, image_md5, image_size, to_jsonb(regexp_split_to_array(text, '')), text
+INSERT INTO ocr_record_ocrrecord
+    (created_at, image_md5, image_size, content, content_text, image, engine_content)
+SELECT created_at, image_md5, image_size, letters, text, '', letters
 FROM (
     SELECT
         now() - (n * interval '31536 milliseconds') AS created_at,
@@ -50,7 +53,7 @@ FROM (
             '0123456789abcdef', 'HeloWrdQuickBFxz'
         ) AS text
     FROM generate_series(1, %(rows)s) AS n
-) AS seed
+) AS seed, to_jsonb(regexp_split_to_array(text, '')) AS letters
 """
 
 
