@@ -6,12 +6,14 @@ stack, no network) for each documented filter, search and ordering, and prints
 p50/p95 per case. Every response is the first page with its ``count``.
 
     DATABASE_URL=postgres://... .venv/bin/python bench/list_bench.py [--rows 1000000]
+        [--cases search] [--inserts 300]
 
 The database is migrated first; the table is emptied and re-seeded only when it does
 not already hold ``--rows`` records (``--reseed`` forces it).
 """
 
 import argparse
+import hashlib
 import os
 import statistics
 import sys
@@ -22,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ocr_project.settings")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1")
+# Requests go to the test client over plain HTTP: no redirect to HTTPS.
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 
 import django
 
@@ -35,8 +39,9 @@ LIST_URL = "/api/ocr_record/"
 # Seeded records span a year, newest "now"; sizes 1 kB .. 501 kB; letters are short
 # words built from a 16-letter alphabet, so any 3-letter search term is selective.
 SEED_SQL = """
-INSERT INTO ocr_record_ocrrecord (created_at, image_md5, image_size, content, content_text)
-SELECT created_at, image_md5, image_size, to_jsonb(regexp_split_to_array(text, '')), text
+INSERT INTO ocr_record_ocrrecord
+    (created_at, image_md5, image_size, content, content_text, image, engine_content)
+SELECT created_at, image_md5, image_size, letters, text, '', letters
 FROM (
     SELECT
         now() - (n * interval '31536 milliseconds') AS created_at,
@@ -48,7 +53,7 @@ FROM (
             '0123456789abcdef', 'HeloWrdQuickBFxz'
         ) AS text
     FROM generate_series(1, %(rows)s) AS n
-) AS seed
+) AS seed, to_jsonb(regexp_split_to_array(text, '')) AS letters
 """
 
 
@@ -94,9 +99,11 @@ def cases() -> list[tuple[str, str]]:
         ("search letters (5 chars)", "search=QuICk"),
         ("search letters (3 chars)", "search=Hel"),
         ("search md5 fragment (3 chars)", "search=abc"),
-        # Trigrams need 3 characters: a shorter term is a scan of the whole table.
+        # Trigrams need 3 characters: a shorter term is counted from ocr_record_gramcount.
         ("search letters (2 chars)", "search=Qu"),
         ("search (1 char)", "search=a"),
+        ("search md5 (2 chars)", "search=7f"),
+        ("search absent (2 chars)", "search=Q7"),
         ("ordering=id", "ordering=id"),
         ("ordering=-id", "ordering=-id"),
         ("ordering=created_at", "ordering=created_at"),
@@ -134,12 +141,46 @@ def measure(client: Client, query: str, repeats: int) -> tuple[float, float, int
     return statistics.median(timings), p95, body["count"]
 
 
+GRAM_TRIGGERS = ["ocr_record_gram_inserts", "ocr_record_gram_deletes"]
+
+
+def measure_inserts(count: int) -> None:
+    """p50/p95 of one record's INSERT (its own transaction, as an upload makes it),
+    with the gram-count triggers of migration 0004 switched off and on."""
+    from ocr_record.models import OcrRecord
+
+    print("\n| single-record INSERT | p50 ms | p95 ms |\n|---|---:|---:|")
+    for label, state in [("without gram triggers", "DISABLE"), ("with gram triggers", "ENABLE")]:
+        with connection.cursor() as cursor:
+            for trigger in GRAM_TRIGGERS:
+                cursor.execute(f"ALTER TABLE ocr_record_ocrrecord {state} TRIGGER {trigger}")
+        timings = []
+        created = []
+        for n in range(count):
+            started = time.perf_counter()
+            record = OcrRecord.objects.create(
+                image_md5=hashlib.md5(f"insert bench {state} {n}".encode()).hexdigest(),
+                image_size=1000 + n,
+                content=list("HelloWorld"[: 1 + n % 10]),
+            )
+            timings.append((time.perf_counter() - started) * 1000)
+            created.append(record.pk)
+        OcrRecord.objects.filter(pk__in=created).delete()  # with the same triggers
+        timings.sort()
+        p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
+        print(f"| {label} | {statistics.median(timings):.2f} | {p95:.2f} |", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--limit-ms", type=float, default=100.0, help="p50 budget per case")
+    parser.add_argument("--cases", help="only the cases whose name contains this (e.g. search)")
+    parser.add_argument(
+        "--inserts", type=int, default=0, help="also time this many single-record INSERTs"
+    )
     args = parser.parse_args()
 
     if connection.vendor != "postgresql":
@@ -151,10 +192,14 @@ def main() -> int:
     over_budget = []
     print("\n| case | query | count | p50 ms | p95 ms |\n|---|---|---:|---:|---:|")
     for name, query in cases():
+        if args.cases and args.cases not in name:
+            continue
         p50, p95, count = measure(client, query, args.repeats)
         print(f"| {name} | `{query or '-'}` | {count:,} | {p50:.1f} | {p95:.1f} |", flush=True)
         if p50 > args.limit_ms:
             over_budget.append(name)
+    if args.inserts:
+        measure_inserts(args.inserts)
     if over_budget:
         print(f"\nover {args.limit_ms:.0f} ms p50: {', '.join(over_budget)}")
         return 1

@@ -11,12 +11,13 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ocr_record.filters import OcrRecordFilter
 from ocr_record.models import OcrRecord
+from ocr_record.pagination import ShortTermSearchFilter
 from ocr_record.parsers import ImageUploadParser
 from ocr_record.security import ParseLetterThrottle
 from ocr_record.serializers import (
@@ -73,7 +74,7 @@ class OcrRecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     queryset = OcrRecord.objects.all()
     serializer_class = OcrRecordDisplaySer
-    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, ShortTermSearchFilter, OrderingFilter]
     filterset_class = OcrRecordFilter
     search_fields = ["image_md5", "content_text"]
     ordering_fields = ["id", "created_at", "image_size"]
