@@ -10,6 +10,8 @@ for the quick-start database.
 
 from django.db import migrations, models
 
+from ocr_record.db_operations import PostgreSQLOnly
+
 TRIGRAM_INDEXES = {
     "ocr_record_md5_trgm_idx": "image_md5",
     "ocr_record_text_trgm_idx": "content_text",
@@ -56,18 +58,6 @@ DROP TRIGGER IF EXISTS ocr_record_count_inserts ON ocr_record_ocrrecord;
 DROP FUNCTION IF EXISTS ocr_record_count_rows();
 DROP TABLE IF EXISTS ocr_record_rowcount;
 """
-
-
-class PostgreSQLOnly(migrations.RunSQL):
-    """RunSQL that does nothing on other databases (the SQL is PostgreSQL's own)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

@@ -13,6 +13,8 @@ and truncates in the same transaction (ocr_record.pagination reads it).
 
 from django.db import migrations
 
+from ocr_record.db_operations import PostgreSQLOnly
+
 GRAM_COUNTER_SQL = """
 CREATE TABLE ocr_record_gramcount (
     gram text PRIMARY KEY,
@@ -104,18 +106,6 @@ DROP FUNCTION IF EXISTS ocr_record_count_grams();
 DROP FUNCTION IF EXISTS ocr_record_grams(text, text);
 DROP TABLE IF EXISTS ocr_record_gramcount;
 """
-
-
-class PostgreSQLOnly(migrations.RunSQL):
-    """RunSQL that does nothing on other databases (as in 0002_list_indexes)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
