@@ -34,10 +34,10 @@ from pathlib import Path
 from PIL import Image
 
 from bench.generate import generate, scaled_counts
+from bench.load import Target
 from bench.run import _percentile, exact
 
 REPO = Path(__file__).resolve().parent.parent
-PARSE_LETTER_PATH = "/api/ocr_record/parse_letter/"
 
 
 def _free_port() -> int:
@@ -46,30 +46,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _post_image(port: int, data: bytes) -> tuple[int, dict, float]:
-    boundary = uuid.uuid4().hex
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="x"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        + data
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
+def _post_image(target: Target, data: bytes) -> tuple[int, dict, float]:
     start = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request(
-            "POST",
-            PARSE_LETTER_PATH,
-            body=body,
-            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-        )
-        response = connection.getresponse()
-        payload = response.read()
-    finally:
-        connection.close()
-    return response.status, json.loads(payload), time.perf_counter() - start
+    status, payload = target.upload(data)
+    return status, json.loads(payload), time.perf_counter() - start
 
 
 def _baseline(data: bytes) -> float:
@@ -126,16 +106,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ocr-e2e-") as tmp_name:
         port = _free_port()
         process = _start_service(Path(tmp_name), port)
+        target = Target(f"http://127.0.0.1:{port}")
         try:
             new, repeated, baseline, right, errors = [], [], [], 0, 0
             for sample in samples:
-                status, answer, seconds = _post_image(port, sample.data)
+                status, answer, seconds = _post_image(target, sample.data)
                 if status != 200:
                     errors += 1
                     continue
                 new.append(seconds)
                 right += exact(sample.label, "".join(answer["content"]))
-                status, again, seconds = _post_image(port, sample.data)
+                status, again, seconds = _post_image(target, sample.data)
                 assert status == 200 and again == answer, (status, again, answer)
                 repeated.append(seconds)
                 baseline.append(_baseline(sample.data))

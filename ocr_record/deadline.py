@@ -22,7 +22,6 @@ import logging
 import multiprocessing
 import os
 import select
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -88,13 +87,6 @@ def _serve(
     recognise: Callable[..., Recognition] = getattr(
         importlib.import_module(module_name), function_name
     )
-    # Without a tessdata path, tesserocr looks for languages under the working folder,
-    # recursively: in a checkout with a virtualenv that takes many seconds. An empty
-    # folder makes it fall back to the installed data at once.
-    tessdata = os.path.abspath(tessdata) + os.sep if tessdata else None
-    empty = tempfile.mkdtemp(prefix="ocr-recognition-")
-    os.chdir(empty)
-    os.rmdir(empty)  # stays the working folder, empty, and leaves nothing behind
     # Load the engine before the first deadline starts; a failure is reported to each
     # request that needs the engine.
     with contextlib.suppress(EngineError):

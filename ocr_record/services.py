@@ -103,6 +103,12 @@ def _keep_image(record: OcrRecord, data: bytes) -> bool:
     return written
 
 
+def _attach_image(record: OcrRecord, name: str) -> None:
+    """Give a stored record without an image this one, unless another request did."""
+    OcrRecord.objects.filter(pk=record.pk, image="").update(image=name)
+    record.refresh_from_db(fields=["image"])
+
+
 def parse_letters(*, data: bytes, image_md5: str | None = None) -> OcrRecord:
     """Return the record for these image bytes, recognising them only if new.
 
@@ -116,8 +122,7 @@ def parse_letters(*, data: bytes, image_md5: str | None = None) -> OcrRecord:
         if not record.image and settings.OCR_STORE_IMAGES:
             # Made while images were not kept: keep it now that we have it again.
             _keep_image(record, data)
-            OcrRecord.objects.filter(pk=record.pk, image="").update(image=record.image.name)
-            record.refresh_from_db(fields=["image"])
+            _attach_image(record, record.image.name)
         return record
 
     record = OcrRecord(image_md5=image_md5, image_size=len(data))
@@ -131,8 +136,7 @@ def parse_letters(*, data: bytes, image_md5: str | None = None) -> OcrRecord:
         logger.info("Image %s was stored by a concurrent request", image_md5)
         winner = OcrRecord.objects.get(image_md5=image_md5)
         if record.image and not winner.image:
-            OcrRecord.objects.filter(pk=winner.pk, image="").update(image=record.image.name)
-            winner.refresh_from_db(fields=["image"])
+            _attach_image(winner, record.image.name)
         elif written and record.image.name != winner.image.name:
             default_storage.delete(record.image.name)
         return winner

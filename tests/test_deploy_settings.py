@@ -38,8 +38,7 @@ PRODUCTION_ENV = {
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    # From an empty folder: without OCR_TESSDATA_DIR, tesserocr searches the working
-    # folder for language data, which in a checkout with .venv takes long.
+    # From an empty folder, as a deployment would run it: nothing depends on the checkout.
     return subprocess.run(
         [sys.executable, str(REPO / "manage.py"), *args],
         cwd=EMPTY_FOLDER,

@@ -257,8 +257,7 @@ def test_a_worker_killed_during_a_request_stores_nothing_and_is_replaced(tmp_pat
         "OCR_FAULT_MARKER": str(marker),
         "PYTHONPATH": str(REPO),
     }
-    # Started in tmp_path: without OCR_TESSDATA_DIR, the engine check at start searches
-    # the working folder for language data, which in a checkout with .venv takes long.
+    # Started in tmp_path, as a deployment would be: nothing depends on the checkout.
     subprocess.run(
         [sys.executable, str(REPO / "manage.py"), "migrate", "--no-input", "-v", "0"],
         cwd=tmp_path,
